@@ -1,0 +1,165 @@
+// The `openduck` command: serve databases over the OpenDuck protocol.
+#include "protocol/protocol_constants.hpp"
+#include "server/serve.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#ifndef OPENDUCK_VERSION
+#define OPENDUCK_VERSION "0.1.0"
+#endif
+
+namespace {
+
+const char *MAIN_HELP = R"(openduck - an open, self-hosted distributed DuckDB
+
+Usage:
+  openduck <command> [flags]
+
+Commands:
+  serve      Run the server (gateway and worker in one process) on the embedded defaults
+  version    Print the OpenDuck, protocol and DuckDB versions
+  help       Show help for a command: openduck help serve
+
+Clients attach with:
+  LOAD 'build/extension/openduck.duckdb_extension';
+  ATTACH 'openduck:mydb?endpoint=http://localhost:7878&token=...' AS cloud;
+)";
+
+const char *SERVE_HELP = R"(openduck serve - serve DuckDB databases over gRPC + Arrow IPC
+
+Usage:
+  openduck serve [flags]
+
+Flags:
+  -d, --database NAME        Database to serve (created if missing). Repeat the flag or separate
+                             names with commas. Every database already in the data directory is
+                             served too. Default when the directory is empty: mydb
+  -t, --token TOKEN          Token clients must send ("authorization: Bearer TOKEN").
+                             Default: $OPENDUCK_TOKEN. Without a token, authentication is off and
+                             the server listens on loopback only.
+      --host ADDR            Address to listen on. Default: 127.0.0.1. A non-loopback address
+                             requires a token.
+  -p, --port PORT            TCP port for gRPC and HTTP GET /health. Default: 7878 (0 picks a
+                             free port; the log line says which).
+      --data-dir DIR         Directory holding the databases. Default: $OPENDUCK_DATA_DIR, else
+                             ./openduck-data
+      --max-message-size N   Largest gRPC message in bytes, either direction. Default: 67108864.
+                             Result batches are sized well below it.
+  -h, --help                 Show this help
+
+Health:
+  curl http://localhost:7878/health        (plain HTTP on the same port)
+  grpc.health.v1.Health/Check              (standard gRPC health service)
+
+SIGINT or SIGTERM stops the server cleanly.
+)";
+
+[[noreturn]] void UsageError(const std::string &message, const char *help) {
+	std::cerr << "openduck: " << message << "\n\n" << help;
+	std::exit(2);
+}
+
+bool ParsePort(const std::string &text, uint16_t &port) {
+	if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos) {
+		return false;
+	}
+	auto value = std::stoul(text);
+	if (value > 65535) {
+		return false;
+	}
+	port = static_cast<uint16_t>(value);
+	return true;
+}
+
+int Serve(const std::vector<std::string> &args) {
+	openduck::ServeOptions options;
+	if (auto token = std::getenv("OPENDUCK_TOKEN")) {
+		options.token = token;
+	}
+	if (auto data_dir = std::getenv("OPENDUCK_DATA_DIR")) {
+		options.data_dir = data_dir;
+	}
+	for (size_t i = 0; i < args.size(); i++) {
+		auto arg = args[i];
+		std::string value;
+		bool has_inline_value = false;
+		if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
+			value = arg.substr(arg.find('=') + 1);
+			arg = arg.substr(0, arg.find('='));
+			has_inline_value = true;
+		}
+		auto next_value = [&]() -> std::string {
+			if (has_inline_value) {
+				return value;
+			}
+			if (i + 1 >= args.size()) {
+				UsageError("flag " + arg + " needs a value", SERVE_HELP);
+			}
+			return args[++i];
+		};
+		if (arg == "-h" || arg == "--help") {
+			std::cout << SERVE_HELP;
+			return 0;
+		} else if (arg == "-d" || arg == "--database" || arg == "--db") {
+			std::stringstream names(next_value());
+			std::string name;
+			while (std::getline(names, name, ',')) {
+				if (!name.empty()) {
+					options.databases.push_back(name);
+				}
+			}
+		} else if (arg == "-t" || arg == "--token") {
+			options.token = next_value();
+		} else if (arg == "--host" || arg == "--listen") {
+			options.host = next_value();
+		} else if (arg == "-p" || arg == "--port") {
+			auto text = next_value();
+			if (!ParsePort(text, options.port)) {
+				UsageError("invalid port \"" + text + "\"", SERVE_HELP);
+			}
+		} else if (arg == "--data-dir") {
+			options.data_dir = next_value();
+		} else if (arg == "--max-message-size") {
+			auto text = next_value();
+			char *end = nullptr;
+			auto bytes = std::strtoll(text.c_str(), &end, 10);
+			if (text.empty() || *end != '\0' || bytes < 4096 || bytes > 2147483647LL) {
+				UsageError("invalid --max-message-size \"" + text + "\" (bytes, 4096 to 2147483647)", SERVE_HELP);
+			}
+			options.max_message_bytes = bytes;
+		} else {
+			UsageError("unknown flag \"" + arg + "\"", SERVE_HELP);
+		}
+	}
+	return openduck::RunServe(options);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+	std::vector<std::string> args(argv + 1, argv + argc);
+	if (args.empty() || args[0] == "-h" || args[0] == "--help") {
+		std::cout << MAIN_HELP;
+		return args.empty() ? 2 : 0;
+	}
+	auto command = args[0];
+	std::vector<std::string> rest(args.begin() + 1, args.end());
+	if (command == "serve") {
+		return Serve(rest);
+	}
+	if (command == "version" || command == "--version") {
+		std::cout << "openduck " << OPENDUCK_VERSION << " (protocol " << openduck::PROTOCOL_VERSION << ", DuckDB "
+		          << OPENDUCK_DUCKDB_VERSION << ")\n";
+		return 0;
+	}
+	if (command == "help") {
+		std::cout << (!rest.empty() && rest[0] == "serve" ? SERVE_HELP : MAIN_HELP);
+		return 0;
+	}
+	UsageError("unknown command \"" + command + "\"", MAIN_HELP);
+}

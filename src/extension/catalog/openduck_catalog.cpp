@@ -1,0 +1,219 @@
+#include "catalog/openduck_catalog.hpp"
+
+#include "catalog/openduck_transaction.hpp"
+#include "catalog/remote_catalog_snapshot.hpp"
+#include "duckdb/catalog/entry_lookup_info.hpp"
+#include "duckdb/main/attached_database.hpp"
+#include "duckdb/parser/constraints/not_null_constraint.hpp"
+#include "duckdb/parser/parsed_data/create_schema_info.hpp"
+#include "duckdb/parser/parsed_data/create_table_info.hpp"
+#include "duckdb/storage/database_size.hpp"
+#include "common/sql_quoting.hpp"
+#include "scan/remote_result_reader.hpp"
+
+namespace openduck {
+
+using namespace duckdb; // NOLINT
+
+//! One round trip for the whole catalog: a row per schema, then a row per column.
+static constexpr const char *CATALOG_QUERY = R"(
+SELECT schema_name, NULL::VARCHAR AS table_name, NULL::BOOLEAN AS is_view, NULL::BIGINT AS estimated_size,
+       NULL::VARCHAR AS column_name, NULL::VARCHAR AS data_type, NULL::BOOLEAN AS is_nullable,
+       NULL::BIGINT AS column_index
+FROM duckdb_schemas() WHERE database_name = current_database()
+UNION ALL
+SELECT c.schema_name, c.table_name, t.table_name IS NULL, t.estimated_size, c.column_name, c.data_type,
+       c.is_nullable, c.column_index
+FROM duckdb_columns() c
+LEFT JOIN duckdb_tables() t
+  ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
+WHERE c.database_name = current_database()
+ORDER BY 1, 2 NULLS FIRST, 8
+)";
+
+OpenDuckCatalog::OpenDuckCatalog(AttachedDatabase &db, AttachSettings settings_p, std::shared_ptr<RemoteClient> client_p)
+    : Catalog(db), settings(std::move(settings_p)), client(std::move(client_p)) {
+}
+
+OpenDuckCatalog::~OpenDuckCatalog() = default;
+
+void OpenDuckCatalog::Initialize(bool load_builtin) {
+}
+
+std::unique_ptr<RemoteResult> OpenDuckCatalog::Execute(const std::string &sql) {
+	return client->Execute(settings.database, sql, settings.read_only);
+}
+
+//! Types come as DuckDB type strings; a user-defined type name the client does not know is
+//! resolved from the Arrow schema of an empty scan of the table instead.
+static bool TryParseRemoteType(ClientContext &context, const std::string &text, LogicalType &result) {
+	try {
+		result = TransformStringToLogicalType(text, context);
+		return result.id() != LogicalTypeId::UNBOUND &&
+		       result.id() != LogicalTypeId::INVALID;
+	} catch (std::exception &) {
+		return false;
+	}
+}
+
+std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientContext &context) {
+	auto snapshot = std::make_shared<RemoteCatalogSnapshot>();
+	RemoteResultReader reader(context, Execute(CATALOG_QUERY));
+	DataChunk chunk;
+	chunk.Initialize(Allocator::DefaultAllocator(), reader.Types());
+
+	struct PendingTable {
+		std::string schema;
+		unique_ptr<CreateTableInfo> info;
+		bool is_view = false;
+		idx_t estimated_rows = 0;
+		bool needs_type_probe = false;
+	};
+	vector<PendingTable> pending;
+	while (true) {
+		reader.Fill(chunk);
+		if (chunk.size() == 0) {
+			break;
+		}
+		for (idx_t row = 0; row < chunk.size(); row++) {
+			auto schema_name = chunk.GetValue(0, row).ToString();
+			auto table_value = chunk.GetValue(1, row);
+			if (table_value.IsNull()) {
+				CreateSchemaInfo schema_info;
+				schema_info.schema = schema_name;
+				schema_info.internal = false;
+				snapshot->schemas[schema_name] = make_uniq<OpenDuckSchemaEntry>(*this, schema_info);
+				continue;
+			}
+			auto table_name = table_value.ToString();
+			if (pending.empty() || pending.back().schema != schema_name || pending.back().info->table != table_name) {
+				PendingTable table;
+				table.schema = schema_name;
+				table.info = make_uniq<CreateTableInfo>(GetName(), schema_name, table_name);
+				table.is_view = chunk.GetValue(2, row).GetValue<bool>();
+				auto size = chunk.GetValue(3, row);
+				table.estimated_rows = size.IsNull() ? 0 : size.GetValue<int64_t>();
+				pending.push_back(std::move(table));
+			}
+			auto &table = pending.back();
+			auto column_name = chunk.GetValue(4, row).ToString();
+			LogicalType type;
+			if (!TryParseRemoteType(context, chunk.GetValue(5, row).ToString(), type)) {
+				type = LogicalType::VARCHAR;
+				table.needs_type_probe = true;
+			}
+			auto column_index = table.info->columns.LogicalColumnCount();
+			table.info->columns.AddColumn(ColumnDefinition(column_name, type));
+			if (!chunk.GetValue(6, row).GetValue<bool>()) {
+				table.info->constraints.push_back(make_uniq<NotNullConstraint>(LogicalIndex(column_index)));
+			}
+		}
+	}
+	for (auto &table : pending) {
+		if (table.needs_type_probe) {
+			RemoteResultReader probe(context, Execute("SELECT * FROM " + QuoteIdentifier(table.schema) + "." +
+			                                          QuoteIdentifier(table.info->table) + " LIMIT 0"));
+			ColumnList columns;
+			for (idx_t i = 0; i < probe.Types().size(); i++) {
+				columns.AddColumn(ColumnDefinition(probe.Names()[i], probe.Types()[i]));
+			}
+			table.info->columns = std::move(columns);
+		}
+		auto schema = snapshot->schemas.find(table.schema);
+		if (schema == snapshot->schemas.end()) {
+			continue;
+		}
+		auto &schema_entry = *schema->second;
+		schema_entry.AddTable(
+		    make_uniq<OpenDuckTableEntry>(*this, schema_entry, *table.info, table.is_view, table.estimated_rows));
+	}
+	snapshot_version++;
+	return snapshot;
+}
+
+void OpenDuckCatalog::InvalidateSnapshots(ClientContext &context) {
+	OpenDuckTransaction::Get(context, *this).InvalidateSnapshot();
+}
+
+RemoteCatalogSnapshot &OpenDuckCatalog::SnapshotFor(CatalogTransaction transaction) {
+	if (transaction.transaction) {
+		return transaction.transaction->Cast<OpenDuckTransaction>().Snapshot();
+	}
+	if (!transaction.HasContext()) {
+		throw InternalException("OpenDuck: catalog lookup without a client context");
+	}
+	std::lock_guard<std::mutex> guard(fallback_lock);
+	if (!fallback_snapshot) {
+		fallback_snapshot = LoadSnapshot(transaction.GetContext());
+	}
+	return *fallback_snapshot;
+}
+
+optional_idx OpenDuckCatalog::GetCatalogVersion(ClientContext &context) {
+	// Each load may differ, so prepared statements rebind against the catalog of their transaction.
+	return optional_idx(snapshot_version.load());
+}
+
+optional_ptr<CatalogEntry> OpenDuckCatalog::CreateSchema(CatalogTransaction transaction, CreateSchemaInfo &info) {
+	ThrowWritesUnsupported("CREATE SCHEMA");
+}
+
+void OpenDuckCatalog::ScanSchemas(ClientContext &context, std::function<void(SchemaCatalogEntry &)> callback) {
+	auto &snapshot = OpenDuckTransaction::Get(context, *this).Snapshot();
+	for (auto &schema : snapshot.schemas) {
+		callback(*schema.second);
+	}
+}
+
+optional_ptr<SchemaCatalogEntry> OpenDuckCatalog::LookupSchema(CatalogTransaction transaction,
+                                                               const EntryLookupInfo &schema_lookup,
+                                                               OnEntryNotFound if_not_found) {
+	auto &snapshot = SnapshotFor(transaction);
+	auto entry = snapshot.schemas.find(schema_lookup.GetEntryName());
+	if (entry == snapshot.schemas.end()) {
+		if (if_not_found == OnEntryNotFound::THROW_EXCEPTION) {
+			throw CatalogException(schema_lookup.GetErrorContext(), "Schema with name \"%s\" does not exist in remote "
+			                                                        "database \"%s\"",
+			                       schema_lookup.GetEntryName(), GetName());
+		}
+		return nullptr;
+	}
+	return entry->second.get();
+}
+
+void OpenDuckCatalog::ThrowWritesUnsupported(const std::string &what) {
+	throw NotImplementedException("OpenDuck: %s on remote database \"%s\" is not supported through the catalog yet; "
+	                              "run it on the server with CALL openduck_execute('%s', '<sql>')",
+	                              what, GetName(), GetName());
+}
+
+PhysicalOperator &OpenDuckCatalog::PlanCreateTableAs(ClientContext &, PhysicalPlanGenerator &, LogicalCreateTable &,
+                                                     PhysicalOperator &) {
+	ThrowWritesUnsupported("CREATE TABLE AS");
+}
+PhysicalOperator &OpenDuckCatalog::PlanInsert(ClientContext &, PhysicalPlanGenerator &, LogicalInsert &,
+                                              optional_ptr<PhysicalOperator>) {
+	ThrowWritesUnsupported("INSERT");
+}
+PhysicalOperator &OpenDuckCatalog::PlanDelete(ClientContext &, PhysicalPlanGenerator &, LogicalDelete &,
+                                              PhysicalOperator &) {
+	ThrowWritesUnsupported("DELETE");
+}
+PhysicalOperator &OpenDuckCatalog::PlanUpdate(ClientContext &, PhysicalPlanGenerator &, LogicalUpdate &,
+                                              PhysicalOperator &) {
+	ThrowWritesUnsupported("UPDATE");
+}
+
+DatabaseSize OpenDuckCatalog::GetDatabaseSize(ClientContext &context) {
+	return DatabaseSize();
+}
+
+std::string OpenDuckCatalog::GetDBPath() {
+	return "openduck:" + settings.database;
+}
+
+void OpenDuckCatalog::DropSchema(ClientContext &context, DropInfo &info) {
+	ThrowWritesUnsupported("DROP SCHEMA");
+}
+
+} // namespace openduck

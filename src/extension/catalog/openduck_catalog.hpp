@@ -1,0 +1,84 @@
+//===----------------------------------------------------------------------===//
+// OpenDuck
+//
+// extension/catalog/openduck_catalog.hpp
+//
+// The catalog of an attached OpenDuck database: remote schemas and tables as
+// DuckDB catalog entries.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include "common/attach_options.hpp"
+#include "duckdb/catalog/catalog.hpp"
+#include "protocol/remote_client.hpp"
+
+namespace openduck {
+
+struct RemoteCatalogSnapshot;
+
+class OpenDuckCatalog : public duckdb::Catalog {
+public:
+	OpenDuckCatalog(duckdb::AttachedDatabase &db, AttachSettings settings, std::shared_ptr<RemoteClient> client);
+	~OpenDuckCatalog() override;
+
+	static constexpr const char *CATALOG_TYPE = "openduck";
+
+	RemoteClient &Client() {
+		return *client;
+	}
+	const std::string &RemoteDatabase() const {
+		return settings.database;
+	}
+	bool IsReadOnlyAttach() const {
+		return settings.read_only;
+	}
+	//! Runs `sql` on the remote database and returns its result stream.
+	std::unique_ptr<RemoteResult> Execute(const std::string &sql);
+	//! Makes the calling transaction reload the remote catalog on its next lookup.
+	void InvalidateSnapshots(duckdb::ClientContext &context);
+	//! Reads the remote catalog (one round trip).
+	std::shared_ptr<RemoteCatalogSnapshot> LoadSnapshot(duckdb::ClientContext &context);
+
+	void Initialize(bool load_builtin) override;
+	std::string GetCatalogType() override {
+		return CATALOG_TYPE;
+	}
+	duckdb::optional_idx GetCatalogVersion(duckdb::ClientContext &context) override;
+	duckdb::optional_ptr<duckdb::CatalogEntry> CreateSchema(duckdb::CatalogTransaction transaction,
+	                                                        duckdb::CreateSchemaInfo &info) override;
+	void ScanSchemas(duckdb::ClientContext &context,
+	                 std::function<void(duckdb::SchemaCatalogEntry &)> callback) override;
+	duckdb::optional_ptr<duckdb::SchemaCatalogEntry> LookupSchema(duckdb::CatalogTransaction transaction,
+	                                                              const duckdb::EntryLookupInfo &schema_lookup,
+	                                                              duckdb::OnEntryNotFound if_not_found) override;
+	duckdb::PhysicalOperator &PlanCreateTableAs(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                            duckdb::LogicalCreateTable &op, duckdb::PhysicalOperator &plan) override;
+	duckdb::PhysicalOperator &PlanInsert(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                     duckdb::LogicalInsert &op,
+	                                     duckdb::optional_ptr<duckdb::PhysicalOperator> plan) override;
+	duckdb::PhysicalOperator &PlanDelete(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                     duckdb::LogicalDelete &op, duckdb::PhysicalOperator &plan) override;
+	duckdb::PhysicalOperator &PlanUpdate(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                     duckdb::LogicalUpdate &op, duckdb::PhysicalOperator &plan) override;
+	duckdb::DatabaseSize GetDatabaseSize(duckdb::ClientContext &context) override;
+	bool InMemory() override {
+		return false;
+	}
+	//! "openduck:<database>" — never the endpoint's query string or the token.
+	std::string GetDBPath() override;
+	void DropSchema(duckdb::ClientContext &context, duckdb::DropInfo &info) override;
+
+private:
+	RemoteCatalogSnapshot &SnapshotFor(duckdb::CatalogTransaction transaction);
+	[[noreturn]] void ThrowWritesUnsupported(const std::string &what);
+
+	AttachSettings settings;
+	std::shared_ptr<RemoteClient> client;
+	//! Used when DuckDB asks without a client transaction (e.g. system lookups).
+	std::shared_ptr<RemoteCatalogSnapshot> fallback_snapshot;
+	std::mutex fallback_lock;
+	std::atomic<duckdb::idx_t> snapshot_version {0};
+};
+
+} // namespace openduck

@@ -1,0 +1,89 @@
+#include "catalog/openduck_schema_entry.hpp"
+
+#include "duckdb/catalog/catalog.hpp"
+#include "duckdb/catalog/entry_lookup_info.hpp"
+#include "duckdb/parser/parsed_data/create_schema_info.hpp"
+
+namespace openduck {
+
+using namespace duckdb; // NOLINT
+
+OpenDuckSchemaEntry::OpenDuckSchemaEntry(Catalog &catalog, CreateSchemaInfo &info) : SchemaCatalogEntry(catalog, info) {
+}
+
+void OpenDuckSchemaEntry::AddTable(unique_ptr<OpenDuckTableEntry> table) {
+	auto name = table->name;
+	tables[name] = std::move(table);
+}
+
+void OpenDuckSchemaEntry::Scan(ClientContext &context, CatalogType type,
+                               const std::function<void(CatalogEntry &)> &callback) {
+	Scan(type, callback);
+}
+
+void OpenDuckSchemaEntry::Scan(CatalogType type, const std::function<void(CatalogEntry &)> &callback) {
+	if (type != CatalogType::TABLE_ENTRY) {
+		return;
+	}
+	for (auto &entry : tables) {
+		callback(*entry.second);
+	}
+}
+
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::LookupEntry(CatalogTransaction transaction,
+                                                            const EntryLookupInfo &lookup_info) {
+	auto type = lookup_info.GetCatalogType();
+	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY) {
+		return nullptr;
+	}
+	auto entry = tables.find(lookup_info.GetEntryName());
+	if (entry == tables.end()) {
+		return nullptr;
+	}
+	return entry->second.get();
+}
+
+void OpenDuckSchemaEntry::ThrowUnsupported(const std::string &what) {
+	throw NotImplementedException("OpenDuck: %s in remote database \"%s\" is not supported through the catalog yet; "
+	                              "run it on the server with CALL openduck_execute('%s', '<sql>')",
+	                              what, catalog.GetName(), catalog.GetName());
+}
+
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateIndex(CatalogTransaction, CreateIndexInfo &, TableCatalogEntry &) {
+	ThrowUnsupported("CREATE INDEX");
+}
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateFunction(CatalogTransaction, CreateFunctionInfo &) {
+	ThrowUnsupported("CREATE FUNCTION/MACRO");
+}
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateTable(CatalogTransaction, BoundCreateTableInfo &) {
+	ThrowUnsupported("CREATE TABLE");
+}
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateView(CatalogTransaction, CreateViewInfo &) {
+	ThrowUnsupported("CREATE VIEW");
+}
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateSequence(CatalogTransaction, CreateSequenceInfo &) {
+	ThrowUnsupported("CREATE SEQUENCE");
+}
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateTableFunction(CatalogTransaction, CreateTableFunctionInfo &) {
+	ThrowUnsupported("creating table functions");
+}
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateCopyFunction(CatalogTransaction, CreateCopyFunctionInfo &) {
+	ThrowUnsupported("creating copy functions");
+}
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreatePragmaFunction(CatalogTransaction, CreatePragmaFunctionInfo &) {
+	ThrowUnsupported("creating pragma functions");
+}
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateCollation(CatalogTransaction, CreateCollationInfo &) {
+	ThrowUnsupported("CREATE COLLATION");
+}
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateType(CatalogTransaction, CreateTypeInfo &) {
+	ThrowUnsupported("CREATE TYPE");
+}
+void OpenDuckSchemaEntry::DropEntry(ClientContext &, DropInfo &) {
+	ThrowUnsupported("DROP");
+}
+void OpenDuckSchemaEntry::Alter(CatalogTransaction, AlterInfo &) {
+	ThrowUnsupported("ALTER");
+}
+
+} // namespace openduck

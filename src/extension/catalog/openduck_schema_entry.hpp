@@ -1,0 +1,60 @@
+//===----------------------------------------------------------------------===//
+// OpenDuck
+//
+// extension/catalog/openduck_schema_entry.hpp
+//
+// A remote schema and its tables.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include "catalog/openduck_table_entry.hpp"
+#include "duckdb/catalog/catalog_entry/schema_catalog_entry.hpp"
+#include "duckdb/common/case_insensitive_map.hpp"
+
+namespace openduck {
+
+class OpenDuckSchemaEntry : public duckdb::SchemaCatalogEntry {
+public:
+	OpenDuckSchemaEntry(duckdb::Catalog &catalog, duckdb::CreateSchemaInfo &info);
+
+	//! Adds a table while the snapshot is being built.
+	void AddTable(duckdb::unique_ptr<OpenDuckTableEntry> table);
+
+	void Scan(duckdb::ClientContext &context, duckdb::CatalogType type,
+	          const std::function<void(duckdb::CatalogEntry &)> &callback) override;
+	void Scan(duckdb::CatalogType type, const std::function<void(duckdb::CatalogEntry &)> &callback) override;
+	duckdb::optional_ptr<duckdb::CatalogEntry> LookupEntry(duckdb::CatalogTransaction transaction,
+	                                                       const duckdb::EntryLookupInfo &lookup_info) override;
+
+	duckdb::optional_ptr<duckdb::CatalogEntry> CreateIndex(duckdb::CatalogTransaction transaction,
+	                                                       duckdb::CreateIndexInfo &info,
+	                                                       duckdb::TableCatalogEntry &table) override;
+	duckdb::optional_ptr<duckdb::CatalogEntry> CreateFunction(duckdb::CatalogTransaction transaction,
+	                                                          duckdb::CreateFunctionInfo &info) override;
+	duckdb::optional_ptr<duckdb::CatalogEntry> CreateTable(duckdb::CatalogTransaction transaction,
+	                                                       duckdb::BoundCreateTableInfo &info) override;
+	duckdb::optional_ptr<duckdb::CatalogEntry> CreateView(duckdb::CatalogTransaction transaction,
+	                                                      duckdb::CreateViewInfo &info) override;
+	duckdb::optional_ptr<duckdb::CatalogEntry> CreateSequence(duckdb::CatalogTransaction transaction,
+	                                                          duckdb::CreateSequenceInfo &info) override;
+	duckdb::optional_ptr<duckdb::CatalogEntry> CreateTableFunction(duckdb::CatalogTransaction transaction,
+	                                                               duckdb::CreateTableFunctionInfo &info) override;
+	duckdb::optional_ptr<duckdb::CatalogEntry> CreateCopyFunction(duckdb::CatalogTransaction transaction,
+	                                                              duckdb::CreateCopyFunctionInfo &info) override;
+	duckdb::optional_ptr<duckdb::CatalogEntry> CreatePragmaFunction(duckdb::CatalogTransaction transaction,
+	                                                                duckdb::CreatePragmaFunctionInfo &info) override;
+	duckdb::optional_ptr<duckdb::CatalogEntry> CreateCollation(duckdb::CatalogTransaction transaction,
+	                                                           duckdb::CreateCollationInfo &info) override;
+	duckdb::optional_ptr<duckdb::CatalogEntry> CreateType(duckdb::CatalogTransaction transaction,
+	                                                      duckdb::CreateTypeInfo &info) override;
+	void DropEntry(duckdb::ClientContext &context, duckdb::DropInfo &info) override;
+	void Alter(duckdb::CatalogTransaction transaction, duckdb::AlterInfo &info) override;
+
+private:
+	[[noreturn]] void ThrowUnsupported(const std::string &what);
+
+	duckdb::case_insensitive_map_t<duckdb::unique_ptr<OpenDuckTableEntry>> tables;
+};
+
+} // namespace openduck

@@ -1,0 +1,60 @@
+//===----------------------------------------------------------------------===//
+// OpenDuck
+//
+// extension/catalog/openduck_transaction.hpp
+//
+// A client transaction on an attached OpenDuck database. It pins one view of
+// the remote catalog, loaded on first use, so a statement sees a consistent
+// catalog while later transactions see tables others created meanwhile.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include "duckdb/transaction/transaction.hpp"
+#include "duckdb/transaction/transaction_manager.hpp"
+
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace openduck {
+
+class OpenDuckCatalog;
+struct RemoteCatalogSnapshot;
+
+class OpenDuckTransaction : public duckdb::Transaction {
+public:
+	OpenDuckTransaction(OpenDuckCatalog &catalog, duckdb::TransactionManager &manager, duckdb::ClientContext &context);
+	~OpenDuckTransaction() override;
+
+	static OpenDuckTransaction &Get(duckdb::ClientContext &context, duckdb::Catalog &catalog);
+
+	//! The catalog as this transaction sees it (loaded from the server on first use).
+	RemoteCatalogSnapshot &Snapshot();
+	//! Forgets the pinned catalog so the next lookup reloads it (after DDL in this transaction).
+	void InvalidateSnapshot();
+
+private:
+	OpenDuckCatalog &catalog;
+	std::shared_ptr<RemoteCatalogSnapshot> snapshot;
+	//! Replaced snapshots stay alive until the transaction ends: plans may still point into them.
+	std::vector<std::shared_ptr<RemoteCatalogSnapshot>> retired_snapshots;
+};
+
+class OpenDuckTransactionManager : public duckdb::TransactionManager {
+public:
+	OpenDuckTransactionManager(duckdb::AttachedDatabase &db, OpenDuckCatalog &catalog);
+
+	duckdb::Transaction &StartTransaction(duckdb::ClientContext &context) override;
+	duckdb::ErrorData CommitTransaction(duckdb::ClientContext &context, duckdb::Transaction &transaction) override;
+	void RollbackTransaction(duckdb::Transaction &transaction) override;
+	void Checkpoint(duckdb::ClientContext &context, bool force = false) override;
+
+private:
+	OpenDuckCatalog &catalog;
+	std::mutex lock;
+	std::unordered_map<duckdb::Transaction *, duckdb::unique_ptr<OpenDuckTransaction>> transactions;
+};
+
+} // namespace openduck

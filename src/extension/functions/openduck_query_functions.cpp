@@ -1,0 +1,150 @@
+#include "functions/openduck_query_functions.hpp"
+
+#include "catalog/openduck_catalog.hpp"
+#include "duckdb/catalog/catalog.hpp"
+#include "duckdb/main/attached_database.hpp"
+#include "scan/remote_result_reader.hpp"
+
+namespace openduck {
+
+using namespace duckdb; // NOLINT
+
+static OpenDuckCatalog &GetRemoteCatalog(ClientContext &context, const Value &alias) {
+	if (alias.IsNull()) {
+		throw BinderException("OpenDuck: the database argument must not be NULL");
+	}
+	auto name = alias.ToString();
+	auto &catalog = Catalog::GetCatalog(context, name);
+	if (catalog.GetCatalogType() != OpenDuckCatalog::CATALOG_TYPE) {
+		throw BinderException("OpenDuck: \"%s\" is not an attached OpenDuck database (attach one with ATTACH "
+		                      "'openduck:<name>' AS %s)",
+		                      name, name);
+	}
+	return catalog.Cast<OpenDuckCatalog>();
+}
+
+static std::string GetSQLArgument(const Value &sql) {
+	if (sql.IsNull()) {
+		throw BinderException("OpenDuck: the SQL argument must not be NULL");
+	}
+	return sql.ToString();
+}
+
+struct OpenDuckQueryBindData : public TableFunctionData {
+	OpenDuckCatalog *catalog = nullptr;
+	std::string sql;
+	//! The statement runs at bind time to learn its result types; the scan takes this reader over.
+	mutable unique_ptr<RemoteResultReader> first_reader;
+	mutable std::mutex lock;
+};
+
+struct OpenDuckQueryGlobalState : public GlobalTableFunctionState {
+	unique_ptr<RemoteResultReader> reader;
+};
+
+static unique_ptr<FunctionData> OpenDuckQueryBind(ClientContext &context, TableFunctionBindInput &input,
+                                                  vector<LogicalType> &return_types, vector<string> &names) {
+	auto data = make_uniq<OpenDuckQueryBindData>();
+	data->catalog = &GetRemoteCatalog(context, input.inputs[0]);
+	data->sql = GetSQLArgument(input.inputs[1]);
+	data->first_reader = make_uniq<RemoteResultReader>(context, data->catalog->Execute(data->sql));
+	return_types = data->first_reader->Types();
+	names = data->first_reader->Names();
+	if (return_types.empty()) {
+		// A statement without result columns (DDL, SET) still needs one column to be a table.
+		return_types.push_back(LogicalType::BOOLEAN);
+		names.push_back("success");
+	}
+	return std::move(data);
+}
+
+static unique_ptr<GlobalTableFunctionState> OpenDuckQueryInit(ClientContext &context, TableFunctionInitInput &input) {
+	auto &data = input.bind_data->Cast<OpenDuckQueryBindData>();
+	auto state = make_uniq<OpenDuckQueryGlobalState>();
+	std::lock_guard<std::mutex> guard(data.lock);
+	if (data.first_reader) {
+		state->reader = std::move(data.first_reader);
+	} else {
+		// The plan runs again (e.g. a prepared statement): run the remote statement again too.
+		state->reader = make_uniq<RemoteResultReader>(context, data.catalog->Execute(data.sql));
+	}
+	return std::move(state);
+}
+
+static void OpenDuckQueryScan(ClientContext &context, TableFunctionInput &input, DataChunk &output) {
+	auto &state = input.global_state->Cast<OpenDuckQueryGlobalState>();
+	if (!state.reader) {
+		return;
+	}
+	if (!state.reader->Types().empty()) {
+		state.reader->Fill(output);
+		return;
+	}
+	// A result without columns: drain it so errors surface, then report one row of success.
+	DataChunk ignored;
+	do {
+		state.reader->Fill(ignored);
+	} while (ignored.size() > 0);
+	state.reader.reset();
+	output.SetValue(0, 0, Value::BOOLEAN(true));
+	output.SetCardinality(1);
+}
+
+TableFunction GetOpenDuckQueryFunction() {
+	TableFunction function("openduck_query", {LogicalType::VARCHAR, LogicalType::VARCHAR}, OpenDuckQueryScan,
+	                       OpenDuckQueryBind, OpenDuckQueryInit);
+	return function;
+}
+
+struct OpenDuckExecuteBindData : public TableFunctionData {
+	OpenDuckCatalog *catalog = nullptr;
+	std::string sql;
+};
+
+struct OpenDuckExecuteState : public GlobalTableFunctionState {
+	bool done = false;
+};
+
+static unique_ptr<FunctionData> OpenDuckExecuteBind(ClientContext &context, TableFunctionBindInput &input,
+                                                    vector<LogicalType> &return_types, vector<string> &names) {
+	auto data = make_uniq<OpenDuckExecuteBindData>();
+	data->catalog = &GetRemoteCatalog(context, input.inputs[0]);
+	data->sql = GetSQLArgument(input.inputs[1]);
+	return_types.push_back(LogicalType::BOOLEAN);
+	names.push_back("success");
+	return std::move(data);
+}
+
+static unique_ptr<GlobalTableFunctionState> OpenDuckExecuteInit(ClientContext &context,
+                                                                TableFunctionInitInput &input) {
+	return make_uniq<OpenDuckExecuteState>();
+}
+
+static void OpenDuckExecuteScan(ClientContext &context, TableFunctionInput &input, DataChunk &output) {
+	auto &state = input.global_state->Cast<OpenDuckExecuteState>();
+	if (state.done) {
+		return;
+	}
+	state.done = true;
+	auto &data = input.bind_data->Cast<OpenDuckExecuteBindData>();
+	// Runs when the plan executes, not when it binds, so PREPARE/EXPLAIN never change the server.
+	RemoteResultReader reader(context, data.catalog->Execute(data.sql));
+	DataChunk rows;
+	rows.Initialize(Allocator::DefaultAllocator(), reader.Types().empty() ? vector<LogicalType> {LogicalType::BOOLEAN}
+	                                                                      : reader.Types());
+	do {
+		reader.Fill(rows);
+	} while (rows.size() > 0);
+	// Later statements in this transaction must see what the remote statement created.
+	data.catalog->InvalidateSnapshots(context);
+	output.SetValue(0, 0, Value::BOOLEAN(true));
+	output.SetCardinality(1);
+}
+
+TableFunction GetOpenDuckExecuteFunction() {
+	TableFunction function("openduck_execute", {LogicalType::VARCHAR, LogicalType::VARCHAR}, OpenDuckExecuteScan,
+	                       OpenDuckExecuteBind, OpenDuckExecuteInit);
+	return function;
+}
+
+} // namespace openduck

@@ -1,0 +1,20 @@
+//===----------------------------------------------------------------------===//
+// OpenDuck
+//
+// extension/functions/openduck_query_functions.hpp
+//
+// The escape hatch: run SQL verbatim on a remote database.
+//   FROM openduck_query('cloud', 'SELECT ...')
+//   CALL openduck_execute('cloud', 'any SQL')
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include "duckdb/function/table_function.hpp"
+
+namespace openduck {
+
+duckdb::TableFunction GetOpenDuckQueryFunction();
+duckdb::TableFunction GetOpenDuckExecuteFunction();
+
+} // namespace openduck

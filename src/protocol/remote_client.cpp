@@ -1,0 +1,260 @@
+#include "protocol/remote_client.hpp"
+
+#include "duckdb/common/error_data.hpp"
+#include "duckdb/common/exception.hpp"
+#include "openduck/v1/execution.grpc.pb.h"
+#include "protocol/arrow_ipc_reader.hpp"
+#include "protocol/protocol_constants.hpp"
+#include "protocol/status_mapping.hpp"
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+
+namespace openduck {
+
+using duckdb::ExceptionType;
+
+//! Keeps the call context alive as long as the stream is read.
+struct RemoteStreamCall {
+	grpc::ClientContext context;
+	std::unique_ptr<grpc::ClientReader<v1::ResultChunk>> reader;
+};
+
+//! Builds the exception for a failed call. The message never includes the token.
+[[noreturn]] static void ThrowCallError(const grpc::Status &status, const std::string &error_type,
+                                        const std::string &endpoint) {
+	switch (status.error_code()) {
+	case grpc::StatusCode::UNAUTHENTICATED:
+		throw duckdb::PermissionException("OpenDuck: authentication failed at %s: %s", endpoint,
+		                                  status.error_message());
+	case grpc::StatusCode::UNAVAILABLE:
+		throw duckdb::IOException("OpenDuck: server at %s is unavailable: %s", endpoint, status.error_message());
+	case grpc::StatusCode::DEADLINE_EXCEEDED:
+		throw duckdb::IOException("OpenDuck: server at %s did not answer in time: %s", endpoint,
+		                          status.error_message());
+	default:
+		break;
+	}
+	auto type = ExceptionTypeForStatus(status, error_type);
+	throw duckdb::Exception(type, status.error_message());
+}
+
+static std::string TrailingErrorType(const grpc::ClientContext &context) {
+	auto &trailers = context.GetServerTrailingMetadata();
+	auto entry = trailers.find(ERROR_TYPE_METADATA_KEY);
+	if (entry == trailers.end()) {
+		return std::string();
+	}
+	return std::string(entry->second.data(), entry->second.size());
+}
+
+RemoteResult::RemoteResult(std::unique_ptr<RemoteStreamCall> call_p, std::string endpoint_p,
+                           std::vector<std::string> names, std::vector<std::string> types)
+    : call(std::move(call_p)), endpoint(std::move(endpoint_p)), column_names(std::move(names)),
+      column_types(std::move(types)), reader(new ArrowIpcStreamReader()) {
+	fetcher = std::thread([this]() { FetchLoop(); });
+}
+
+RemoteResult::~RemoteResult() {
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		stop = true;
+	}
+	changed.notify_all();
+	if (!finished) {
+		call->context.TryCancel();
+	}
+	if (fetcher.joinable()) {
+		fetcher.join();
+	}
+	for (auto &batch : batches) {
+		if (batch.release) {
+			batch.release(&batch);
+		}
+	}
+}
+
+void RemoteResult::FetchLoop() {
+	// Bounded read-ahead: enough to overlap the network with decoding, without buffering the table.
+	constexpr size_t MAX_BUFFERED_BATCHES = 8;
+	v1::ResultChunk chunk;
+	try {
+		while (true) {
+			{
+				std::unique_lock<std::mutex> guard(lock);
+				changed.wait(guard, [&]() { return stop || batches.size() < MAX_BUFFERED_BATCHES; });
+				if (stop) {
+					return;
+				}
+			}
+			if (!call->reader->Read(&chunk)) {
+				break;
+			}
+			auto piece = std::make_shared<const std::string>(std::move(*chunk.mutable_arrow_ipc()));
+			bytes_received += piece->size();
+			reader->Feed(piece);
+			std::lock_guard<std::mutex> guard(lock);
+			has_schema = has_schema || reader->HasSchema();
+			ArrowArray batch;
+			while (reader->NextBatch(batch)) {
+				batches.push_back(batch);
+			}
+			changed.notify_all();
+		}
+		auto status = call->reader->Finish();
+		std::lock_guard<std::mutex> guard(lock);
+		if (!status.ok()) {
+			error_type = TrailingErrorType(call->context);
+			if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+			    status.error_code() == grpc::StatusCode::INTERNAL) {
+				if (error_type.empty()) {
+					error_message = "OpenDuck: connection to " + endpoint +
+					                " was lost during the query: " + status.error_message();
+					error_type = "IO";
+				} else {
+					error_message = status.error_message();
+				}
+			} else {
+				error_message = status.error_message();
+				if (error_type.empty()) {
+					error_type = duckdb::Exception::ExceptionTypeToString(ExceptionTypeForStatus(status, ""));
+				}
+			}
+		} else if (!reader->Finished()) {
+			error_message = "OpenDuck: result stream from " + endpoint + " ended before its end-of-stream marker";
+			error_type = "IO";
+		}
+		finished = true;
+	} catch (std::exception &ex) {
+		std::lock_guard<std::mutex> guard(lock);
+		duckdb::ErrorData data(ex);
+		error_message = data.RawMessage();
+		error_type = duckdb::Exception::ExceptionTypeToString(data.Type());
+		finished = true;
+		call->context.TryCancel();
+	}
+	changed.notify_all();
+}
+
+void RemoteResult::WaitFor(const std::function<bool()> &ready, const std::function<bool()> &is_interrupted,
+                           std::unique_lock<std::mutex> &guard) {
+	while (!ready()) {
+		changed.wait_for(guard, std::chrono::milliseconds(50));
+		if (!ready() && is_interrupted && is_interrupted()) {
+			guard.unlock();
+			Cancel();
+			throw duckdb::InterruptException();
+		}
+	}
+}
+
+void RemoteResult::ExportSchema(ArrowSchema &out, const std::function<bool()> &is_interrupted) {
+	std::unique_lock<std::mutex> guard(lock);
+	WaitFor([&]() { return has_schema || finished; }, is_interrupted, guard);
+	if (!has_schema) {
+		if (!error_message.empty()) {
+			throw duckdb::Exception(duckdb::Exception::StringToExceptionType(error_type), error_message);
+		}
+		throw duckdb::IOException("OpenDuck: result stream from %s carried no schema", endpoint);
+	}
+	reader->ExportSchema(out);
+}
+
+bool RemoteResult::Next(ArrowArray &out, const std::function<bool()> &is_interrupted) {
+	std::unique_lock<std::mutex> guard(lock);
+	WaitFor([&]() { return !batches.empty() || finished; }, is_interrupted, guard);
+	if (!batches.empty()) {
+		out = batches.front();
+		batches.pop_front();
+		changed.notify_all();
+		return true;
+	}
+	if (!error_message.empty()) {
+		auto type = duckdb::Exception::StringToExceptionType(error_type);
+		throw duckdb::Exception(type == ExceptionType::INVALID ? ExceptionType::IO : type, error_message);
+	}
+	return false;
+}
+
+void RemoteResult::Cancel() {
+	call->context.TryCancel();
+}
+
+RemoteClient::RemoteClient(EndpointConfig config_p) : config(std::move(config_p)) {
+	grpc::ChannelArguments args;
+	auto max_bytes = config.max_message_bytes > 0 ? config.max_message_bytes : DEFAULT_MAX_MESSAGE_BYTES;
+	args.SetMaxReceiveMessageSize(static_cast<int>(max_bytes));
+	args.SetMaxSendMessageSize(static_cast<int>(max_bytes));
+	// Notice a server that vanished without closing the connection.
+	args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+	args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+	args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+	// Every ATTACH gets its own connection, so one client's streams do not queue behind another's.
+	args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+	args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+	args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+	args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+	auto credentials = config.use_tls ? grpc::SslCredentials(grpc::SslCredentialsOptions())
+	                                  : grpc::InsecureChannelCredentials();
+	channel = grpc::CreateCustomChannel(config.target, credentials, args);
+}
+
+RemoteClient::~RemoteClient() = default;
+
+void RemoteClient::PrepareContext(grpc::ClientContext &context) const {
+	if (!config.token.empty()) {
+		context.AddMetadata("authorization", "Bearer " + config.token);
+	}
+}
+
+void RemoteClient::WaitForConnection() {
+	if (channel->GetState(true) == GRPC_CHANNEL_READY) {
+		return;
+	}
+	auto timeout = std::chrono::milliseconds(static_cast<int64_t>(config.connect_timeout_seconds * 1000));
+	if (!channel->WaitForConnected(std::chrono::system_clock::now() + timeout)) {
+		throw duckdb::IOException("OpenDuck: could not connect to %s within %g s (is `openduck serve` running "
+		                          "there?)",
+		                          config.endpoint, config.connect_timeout_seconds);
+	}
+}
+
+void RemoteClient::CheckConnection(const std::string &database) {
+	// A trivial statement proves the token and the database name before the catalog is used.
+	auto result = Execute(database, "SELECT 1", true);
+	ArrowArray batch;
+	while (result->Next(batch)) {
+		batch.release(&batch);
+	}
+}
+
+std::unique_ptr<RemoteResult> RemoteClient::Execute(const std::string &database, const std::string &sql,
+                                                    bool read_only) {
+	auto stub = v1::ExecutionService::NewStub(channel);
+	v1::ExecuteQueryRequest request;
+	request.set_protocol_version(PROTOCOL_VERSION);
+	request.set_database(database);
+	request.set_sql(sql);
+	request.set_read_only(read_only);
+	request.set_max_chunk_bytes(config.max_message_bytes > 0 ? config.max_message_bytes : DEFAULT_MAX_MESSAGE_BYTES);
+	v1::ExecuteQueryResponse response;
+	grpc::ClientContext context;
+	PrepareContext(context);
+	WaitForConnection();
+	auto status = stub->ExecuteQuery(&context, request, &response);
+	if (!status.ok()) {
+		ThrowCallError(status, TrailingErrorType(context), config.endpoint);
+	}
+	auto call = std::unique_ptr<RemoteStreamCall>(new RemoteStreamCall());
+	PrepareContext(call->context);
+	v1::StreamResultsRequest stream_request;
+	stream_request.set_query_id(response.query_id());
+	call->reader = stub->StreamResults(&call->context, stream_request);
+	std::vector<std::string> names(response.column_names().begin(), response.column_names().end());
+	std::vector<std::string> types(response.column_types().begin(), response.column_types().end());
+	return std::unique_ptr<RemoteResult>(
+	    new RemoteResult(std::move(call), config.endpoint, std::move(names), std::move(types)));
+}
+
+} // namespace openduck

@@ -1,0 +1,110 @@
+//===----------------------------------------------------------------------===//
+// OpenDuck
+//
+// protocol/remote_client.hpp
+//
+// Client side of the wire protocol: one gRPC channel to a server, and result
+// streams decoded from Arrow IPC.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include "duckdb/common/arrow/arrow.hpp"
+#include "protocol/endpoint.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace grpc {
+class Channel;
+class ClientContext;
+} // namespace grpc
+
+namespace openduck {
+
+class ArrowIpcStreamReader;
+struct RemoteStreamCall;
+
+//! A running remote statement. Record batches are fetched and decoded by a background thread
+//! into a small bounded queue, so network transfer overlaps with the consumer's work.
+class RemoteResult {
+public:
+	RemoteResult(std::unique_ptr<RemoteStreamCall> call, std::string endpoint, std::vector<std::string> names,
+	             std::vector<std::string> types);
+	~RemoteResult();
+
+	const std::vector<std::string> &ColumnNames() const {
+		return column_names;
+	}
+	const std::vector<std::string> &ColumnTypes() const {
+		return column_types;
+	}
+	//! Exports the Arrow schema of the result (blocks until it arrived).
+	void ExportSchema(ArrowSchema &out, const std::function<bool()> &is_interrupted = nullptr);
+	//! Moves the next record batch into `out`; false at the end of the stream. Throws the server's
+	//! error, or IOException when the connection breaks. `is_interrupted` is polled while waiting;
+	//! when it returns true the remote query is cancelled and InterruptException is thrown.
+	bool Next(ArrowArray &out, const std::function<bool()> &is_interrupted = nullptr);
+	//! Cancels the remote query (idempotent).
+	void Cancel();
+	//! Bytes of Arrow IPC received so far.
+	uint64_t BytesReceived() const {
+		return bytes_received.load();
+	}
+
+private:
+	void FetchLoop();
+	void WaitFor(const std::function<bool()> &ready, const std::function<bool()> &is_interrupted,
+	             std::unique_lock<std::mutex> &guard);
+
+	std::unique_ptr<RemoteStreamCall> call;
+	std::string endpoint;
+	std::vector<std::string> column_names;
+	std::vector<std::string> column_types;
+	std::unique_ptr<ArrowIpcStreamReader> reader;
+
+	std::mutex lock;
+	std::condition_variable changed;
+	std::deque<ArrowArray> batches;
+	bool has_schema = false;
+	bool finished = false;
+	bool stop = false;
+	std::string error_message;
+	std::string error_type;
+	std::atomic<uint64_t> bytes_received {0};
+	std::thread fetcher;
+};
+
+//! A connection to one OpenDuck server. Thread-safe; shared by everything using one ATTACH.
+class RemoteClient {
+public:
+	explicit RemoteClient(EndpointConfig config);
+	~RemoteClient();
+
+	//! Fails with IOException naming the endpoint if no connection comes up within the connect
+	//! timeout, or PermissionException when the token is rejected.
+	void CheckConnection(const std::string &database);
+	//! Starts `sql` on `database` and returns its result stream. Errors from the server are thrown
+	//! as the DuckDB exception type the server raised.
+	std::unique_ptr<RemoteResult> Execute(const std::string &database, const std::string &sql, bool read_only);
+
+	const EndpointConfig &Config() const {
+		return config;
+	}
+
+private:
+	void PrepareContext(grpc::ClientContext &context) const;
+	void WaitForConnection();
+
+	EndpointConfig config;
+	std::shared_ptr<grpc::Channel> channel;
+};
+
+} // namespace openduck

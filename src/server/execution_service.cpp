@@ -1,0 +1,219 @@
+#include "server/execution_service.hpp"
+
+#include "duckdb/main/client_context.hpp"
+#include "duckdb/main/prepared_statement.hpp"
+#include "protocol/protocol_constants.hpp"
+#include "protocol/status_mapping.hpp"
+#include "server/query_log.hpp"
+#include "server/result_encoder.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <random>
+#include <sstream>
+#include <thread>
+
+namespace openduck {
+
+//! A statement that was never streamed is dropped after this long.
+static constexpr auto PENDING_RESULT_TTL = std::chrono::seconds(60);
+
+static std::string NewQueryId() {
+	thread_local std::mt19937_64 generator(std::random_device {}());
+	std::ostringstream id;
+	id << std::hex << generator() << generator();
+	return id.str();
+}
+
+static grpc::Status ErrorStatus(grpc::ServerContext &context, const duckdb::ErrorData &error) {
+	context.AddTrailingMetadata(ERROR_TYPE_METADATA_KEY, duckdb::Exception::ExceptionTypeToString(error.Type()));
+	return grpc::Status(StatusCodeForException(error.Type()), error.RawMessage());
+}
+
+ExecutionService::ExecutionService(DatabaseStore &store_p, const TokenAuthenticator &auth_p,
+                                   uint64_t max_message_bytes_p)
+    : store(store_p), auth(auth_p), max_message_bytes(max_message_bytes_p) {
+}
+
+ExecutionService::~ExecutionService() = default;
+
+grpc::Status ExecutionService::CheckCall(const grpc::ServerContext &context) const {
+	if (!auth.IsAuthorized(context)) {
+		return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+		                    "authentication failed: missing or wrong token (send \"authorization: Bearer <token>\")");
+	}
+	return grpc::Status::OK;
+}
+
+void ExecutionService::DropExpiredPending() {
+	auto now = std::chrono::steady_clock::now();
+	for (auto entry = pending.begin(); entry != pending.end();) {
+		if (now - entry->second->started > PENDING_RESULT_TTL) {
+			entry = pending.erase(entry);
+		} else {
+			++entry;
+		}
+	}
+}
+
+std::unique_ptr<ExecutionService::PendingResult> ExecutionService::TakePending(const std::string &query_id) {
+	std::lock_guard<std::mutex> guard(lock);
+	auto entry = pending.find(query_id);
+	if (entry == pending.end()) {
+		return nullptr;
+	}
+	auto result = std::move(entry->second);
+	pending.erase(entry);
+	return result;
+}
+
+grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const v1::ExecuteQueryRequest *request,
+                                            v1::ExecuteQueryResponse *response) {
+	auto status = CheckCall(*context);
+	if (!status.ok()) {
+		return status;
+	}
+	if (request->protocol_version() != PROTOCOL_VERSION) {
+		return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+		                    "protocol version mismatch: client speaks " +
+		                        std::to_string(request->protocol_version()) + ", server speaks " +
+		                        std::to_string(PROTOCOL_VERSION) + "; upgrade the older side");
+	}
+	auto started = std::chrono::steady_clock::now();
+	std::shared_ptr<duckdb::DuckDB> instance;
+	try {
+		instance = store.OpenDatabase(request->database());
+	} catch (std::exception &ex) {
+		return ErrorStatus(*context, duckdb::ErrorData(ex));
+	}
+	if (!instance) {
+		std::string served;
+		for (auto &name : store.ListDatabases()) {
+			served += (served.empty() ? "" : ", ") + name;
+		}
+		return grpc::Status(grpc::StatusCode::NOT_FOUND, "database \"" + request->database() +
+		                                                     "\" does not exist on this server (serving: " +
+		                                                     (served.empty() ? "none" : served) + ")");
+	}
+	auto entry = std::unique_ptr<PendingResult>(new PendingResult());
+	entry->database = request->database();
+	entry->instance = instance;
+	entry->started = started;
+	entry->max_chunk_bytes = request->max_chunk_bytes() == 0 ? max_message_bytes
+	                                                         : std::min(request->max_chunk_bytes(), max_message_bytes);
+	try {
+		entry->connection = duckdb::make_uniq<duckdb::Connection>(*instance);
+		auto &connection = *entry->connection;
+		auto statements = connection.ExtractStatements(request->sql());
+		if (statements.empty()) {
+			throw duckdb::InvalidInputException("no SQL statement to execute");
+		}
+		for (idx_t i = 0; i < statements.size(); i++) {
+			bool last = i + 1 == statements.size();
+			auto prepared = connection.Prepare(std::move(statements[i]));
+			if (prepared->HasError()) {
+				prepared->error.Throw();
+			}
+			if (request->read_only() && !prepared->GetStatementProperties().IsReadOnly()) {
+				throw duckdb::PermissionException(
+				    "database \"%s\" is attached READ_ONLY: this statement would modify it", request->database());
+			}
+			duckdb::vector<duckdb::Value> no_parameters;
+			auto result = prepared->Execute(no_parameters, last);
+			if (result->HasError()) {
+				result->ThrowError();
+			}
+			if (last) {
+				entry->result = std::move(result);
+			}
+		}
+	} catch (std::exception &ex) {
+		duckdb::ErrorData error(ex);
+		LogQuery(entry->database, started, 0, 0, "error: " + duckdb::Exception::ExceptionTypeToString(error.Type()));
+		return ErrorStatus(*context, error);
+	}
+	auto query_id = NewQueryId();
+	response->set_query_id(query_id);
+	response->set_protocol_version(PROTOCOL_VERSION);
+	for (idx_t i = 0; i < entry->result->names.size(); i++) {
+		response->add_column_names(entry->result->names[i]);
+		response->add_column_types(entry->result->types[i].ToString());
+	}
+	std::lock_guard<std::mutex> guard(lock);
+	DropExpiredPending();
+	pending.emplace(query_id, std::move(entry));
+	return grpc::Status::OK;
+}
+
+grpc::Status ExecutionService::StreamResults(grpc::ServerContext *context, const v1::StreamResultsRequest *request,
+                                             grpc::ServerWriter<v1::ResultChunk> *writer) {
+	auto status = CheckCall(*context);
+	if (!status.ok()) {
+		return status;
+	}
+	auto entry = TakePending(request->query_id());
+	if (!entry) {
+		return grpc::Status(grpc::StatusCode::NOT_FOUND,
+		                    "unknown or expired query id \"" + request->query_id() + "\" (results must be streamed "
+		                                                                              "within 60 s, once)");
+	}
+	// The sync API cannot wake us when the client goes away, so a watcher interrupts DuckDB.
+	std::mutex watch_lock;
+	std::condition_variable watch_done;
+	bool streaming_done = false;
+	std::atomic<bool> cancelled {false};
+	auto &connection = *entry->connection;
+	std::thread watcher([&]() {
+		std::unique_lock<std::mutex> guard(watch_lock);
+		while (!streaming_done) {
+			if (context->IsCancelled()) {
+				cancelled = true;
+				connection.Interrupt();
+				return;
+			}
+			watch_done.wait_for(guard, std::chrono::milliseconds(20));
+		}
+	});
+	auto stop_watcher = [&]() {
+		{
+			std::lock_guard<std::mutex> guard(watch_lock);
+			streaming_done = true;
+		}
+		watch_done.notify_all();
+		watcher.join();
+	};
+
+	uint64_t rows = 0;
+	uint64_t bytes = 0;
+	grpc::Status outcome = grpc::Status::OK;
+	std::string log_status = "ok";
+	try {
+		ResultEncoder encoder(*connection.context, *entry->result, entry->max_chunk_bytes);
+		v1::ResultChunk chunk;
+		bool completed = encoder.Run([&](EncodedPiece &piece) {
+			rows += piece.rows;
+			bytes += piece.bytes.size();
+			chunk.set_row_count(piece.rows);
+			chunk.set_arrow_ipc(std::move(piece.bytes));
+			return writer->Write(chunk);
+		});
+		if (!completed || cancelled) {
+			outcome = grpc::Status(grpc::StatusCode::CANCELLED, "query cancelled by the client");
+			log_status = "cancelled";
+		}
+	} catch (std::exception &ex) {
+		duckdb::ErrorData error(ex);
+		if (cancelled || context->IsCancelled()) {
+			outcome = grpc::Status(grpc::StatusCode::CANCELLED, "query cancelled by the client");
+			log_status = "cancelled";
+		} else {
+			outcome = ErrorStatus(*context, error);
+			log_status = "error: " + duckdb::Exception::ExceptionTypeToString(error.Type());
+		}
+	}
+	stop_watcher();
+	LogQuery(entry->database, entry->started, rows, bytes, log_status);
+	return outcome;
+}
+
+} // namespace openduck

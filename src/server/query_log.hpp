@@ -1,0 +1,22 @@
+//===----------------------------------------------------------------------===//
+// OpenDuck
+//
+// server/query_log.hpp
+//
+// One line per query on stderr. Never SQL text (it may hold secrets), never tokens.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace openduck {
+
+void LogQuery(const std::string &database, std::chrono::steady_clock::time_point started, uint64_t rows,
+              uint64_t bytes, const std::string &status);
+//! A server event (start-up, shutdown, warnings), timestamped like query lines.
+void LogEvent(const std::string &message);
+
+} // namespace openduck

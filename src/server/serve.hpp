@@ -1,0 +1,29 @@
+//===----------------------------------------------------------------------===//
+// OpenDuck
+//
+// server/serve.hpp
+//
+// `openduck serve`: the gateway and one worker in one process.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace openduck {
+
+struct ServeOptions {
+	std::string host;
+	uint16_t port = 7878;
+	std::string data_dir = "openduck-data";
+	std::vector<std::string> databases;
+	std::string token;
+	int64_t max_message_bytes = 0;
+};
+
+//! Runs until SIGINT/SIGTERM; returns the process exit code.
+int RunServe(const ServeOptions &options);
+
+} // namespace openduck
