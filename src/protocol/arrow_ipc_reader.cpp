@@ -237,7 +237,8 @@ struct ArrowIpcReaderField {
 	bool ordered = false;
 };
 
-struct ArrowIpcStreamReader::Impl {
+//! Everything the reader knows about the stream so far.
+struct ArrowIpcReaderState {
 	bool has_schema = false;
 	bool finished = false;
 	fb::MetadataVersion version = fb::MetadataVersion::V5;
@@ -268,7 +269,7 @@ namespace {
 //! Decodes the nodes and buffers of one RecordBatch into ArrowIpcNode trees.
 class BatchDecoder {
 public:
-	BatchDecoder(ArrowIpcStreamReader::Impl &reader, const fb::RecordBatch &batch, const uint8_t *body,
+	BatchDecoder(ArrowIpcReaderState &reader, const fb::RecordBatch &batch, const uint8_t *body,
 	             int64_t body_length, const std::shared_ptr<const std::string> &piece)
 	    : reader(reader), batch(batch), body(body), body_length(body_length), piece(piece) {
 		if (batch.compression()) {
@@ -309,7 +310,7 @@ public:
 	}
 
 private:
-	ArrowIpcStreamReader::Impl &reader;
+	ArrowIpcReaderState &reader;
 	const fb::RecordBatch &batch;
 	const uint8_t *body;
 	int64_t body_length;
@@ -615,7 +616,9 @@ private:
 
 } // namespace
 
-void ArrowIpcStreamReader::Impl::ReadField(const fb::Field &source, ArrowIpcReaderField &field, int depth) {
+struct ArrowIpcStreamReader::Impl : public ArrowIpcReaderState {};
+
+void ArrowIpcReaderState::ReadField(const fb::Field &source, ArrowIpcReaderField &field, int depth) {
 	if (depth > 64) {
 		Fail("schema is nested too deeply");
 	}
@@ -691,7 +694,7 @@ void ArrowIpcStreamReader::Impl::ReadField(const fb::Field &source, ArrowIpcRead
 	}
 }
 
-void ArrowIpcStreamReader::Impl::RegisterDictionaries(const ArrowIpcReaderField &field) {
+void ArrowIpcReaderState::RegisterDictionaries(const ArrowIpcReaderField &field) {
 	if (field.dictionary_encoded) {
 		auto &entry = dictionaries[field.dictionary_id];
 		if (entry.field) {
@@ -704,7 +707,7 @@ void ArrowIpcStreamReader::Impl::RegisterDictionaries(const ArrowIpcReaderField 
 	}
 }
 
-void ArrowIpcStreamReader::Impl::ReadSchema(const fb::Schema &schema) {
+void ArrowIpcReaderState::ReadSchema(const fb::Schema &schema) {
 	if (schema.endianness() != fb::Endianness::Little) {
 		Fail("big-endian streams are not supported");
 	}
@@ -723,7 +726,7 @@ void ArrowIpcStreamReader::Impl::ReadSchema(const fb::Schema &schema) {
 }
 
 std::shared_ptr<ArrowIpcNode>
-ArrowIpcStreamReader::Impl::ReadRecordBatch(const fb::RecordBatch &batch, const uint8_t *body, int64_t body_length,
+ArrowIpcReaderState::ReadRecordBatch(const fb::RecordBatch &batch, const uint8_t *body, int64_t body_length,
                                             const std::shared_ptr<const std::string> &piece,
                                             const ArrowIpcReaderField *single_field) {
 	BatchDecoder decoder(*this, batch, body, body_length, piece);
@@ -757,7 +760,7 @@ ArrowIpcStreamReader::Impl::ReadRecordBatch(const fb::RecordBatch &batch, const 
 	return root;
 }
 
-void ArrowIpcStreamReader::Impl::ReadMessages(const std::shared_ptr<const std::string> &piece) {
+void ArrowIpcReaderState::ReadMessages(const std::shared_ptr<const std::string> &piece) {
 	auto data = reinterpret_cast<const uint8_t *>(piece->data());
 	const int64_t size = int64_t(piece->size());
 	int64_t position = 0;

@@ -310,7 +310,8 @@ def attach_sql(server: ServerProcess, alias: str = "cloud", database: str = "myd
 
 def new_client(extension: Path = EXTENSION_FILE) -> duckdb.DuckDBPyConnection:
     """A fresh in-memory DuckDB (official wheel) with the openduck extension loaded."""
-    con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
+    # No Python replacement scans: an unknown table must be a catalog error, not a lookup of test locals.
+    con = duckdb.connect(config={"allow_unsigned_extensions": "true", "python_enable_replacements": False})
     con.execute(f"LOAD {sql_string(str(extension))}")
     return con
 
