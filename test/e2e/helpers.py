@@ -61,6 +61,17 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could bind `port` (TIME_WAIT leftovers do not count, as for a real server)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 def random_token() -> str:
     return "tok-" + secrets.token_urlsafe(18)
 
@@ -73,7 +84,7 @@ class ServerProcess:
     """One `openduck serve` process with its own data directory and log files."""
 
     databases: Sequence[str]
-    token: Optional[str]
+    token: Optional[str] = field(repr=False)
     data_dir: Path
     port: int
     host: Optional[str] = "127.0.0.1"  # None: let the server pick its default

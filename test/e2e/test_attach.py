@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import duckdb
 import pytest
 
@@ -172,11 +170,8 @@ def test_detach_then_attach_elsewhere_under_same_alias(server, fresh_server, cli
 
 
 def test_default_endpoint_is_localhost_7878(server_factory, client_factory):
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", 7878))
-        except OSError:
-            pytest.skip("port 7878 is in use on this machine; the default-port test needs it free")
+    if not helpers.port_is_free(7878):
+        pytest.skip("port 7878 is in use on this machine; the default-port test needs it free")
     server = server_factory(port=7878, pass_port=False)
     helpers.setup_remote(server, "CREATE TABLE users AS SELECT 1 AS id, 'default' AS name")
     con = client_factory()

@@ -6,7 +6,6 @@ to our build), and the seed's local table names. Examples that write to the serv
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -29,11 +28,8 @@ PRODUCTS = [(1, 1, "widget", "tools"), (2, 2, "gadget", "toys"), (3, 3, "doohick
 
 @pytest.fixture(scope="module")
 def seed_server(server_binary, tmp_path_factory):
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", SEED_PORT))
-        except OSError:
-            pytest.fail(f"port {SEED_PORT} is busy; the seed examples hard-code http://localhost:{SEED_PORT}", pytrace=False)
+    if not helpers.port_is_free(SEED_PORT):
+        pytest.fail(f"port {SEED_PORT} is busy; the seed examples hard-code http://localhost:{SEED_PORT}", pytrace=False)
     server = helpers.start_server(
         tmp_path_factory.mktemp("seed"), databases=("mydb", "lakehouse"), token=SEED_TOKEN, port=SEED_PORT, pass_port=False, host=None
     )

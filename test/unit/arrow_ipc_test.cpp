@@ -8,6 +8,7 @@
 #include "duckdb/common/arrow/arrow_appender.hpp"
 #include "duckdb/common/arrow/arrow_converter.hpp"
 #include "duckdb/common/arrow/arrow_wrapper.hpp"
+#include "duckdb/common/type_visitor.hpp"
 #include "duckdb/function/table/arrow.hpp"
 #include "duckdb/function/table/arrow/arrow_duck_schema.hpp"
 #include "duckdb/main/client_context.hpp"
@@ -221,7 +222,11 @@ void ExpectSameResult(MaterializedQueryResult &expected, MaterializedQueryResult
                       const std::vector<duckdb::idx_t> &expected_rows) {
 	ASSERT_EQ(expected.types.size(), actual.types.size());
 	for (duckdb::idx_t i = 0; i < expected.types.size(); i++) {
-		EXPECT_EQ(expected.types[i], actual.types[i])
+		// DuckDB's Arrow import turns dictionary-encoded strings (its own ENUM export) into VARCHAR.
+		auto expected_type = duckdb::TypeVisitor::VisitReplace(expected.types[i], [](const duckdb::LogicalType &type) {
+			return type.id() == duckdb::LogicalTypeId::ENUM ? duckdb::LogicalType::VARCHAR : type;
+		});
+		EXPECT_EQ(expected_type, actual.types[i])
 		    << expected.names[i] << ": " << expected.types[i].ToString() << " vs " << actual.types[i].ToString();
 		EXPECT_EQ(expected.names[i], actual.names[i]);
 	}
@@ -233,7 +238,8 @@ void ExpectSameResult(MaterializedQueryResult &expected, MaterializedQueryResult
 		for (duckdb::idx_t column = 0; column < expected.types.size(); column++) {
 			auto left = expected_data.GetValue(column, expected_rows[row]);
 			auto right = actual_data.GetValue(column, row);
-			if (!Value::NotDistinctFrom(left, right) || left.ToString() != right.ToString()) {
+			const bool same_type = left.type() == right.type();
+			if ((same_type && !Value::NotDistinctFrom(left, right)) || left.ToString() != right.ToString()) {
 				ADD_FAILURE() << "row " << row << " column " << expected.names[column] << ": expected "
 				              << left.ToString().substr(0, 200) << ", got " << right.ToString().substr(0, 200);
 				failures++;
@@ -271,8 +277,17 @@ std::vector<std::pair<std::string, std::string>> MetadataPairs(const char *metad
 	return pairs;
 }
 
+//! Format string with the optional ",128" of 128-bit decimals dropped (both spellings are valid).
+std::string CanonicalFormat(const char *format) {
+	std::string result(format);
+	if (result.compare(0, 2, "d:") == 0 && result.size() > 4 && result.compare(result.size() - 4, 4, ",128") == 0) {
+		result.resize(result.size() - 4);
+	}
+	return result;
+}
+
 void ExpectSameSchema(const ArrowSchema &expected, const ArrowSchema &actual, const std::string &path) {
-	EXPECT_STREQ(expected.format, actual.format) << path;
+	EXPECT_EQ(CanonicalFormat(expected.format), CanonicalFormat(actual.format)) << path;
 	EXPECT_EQ(expected.flags, actual.flags) << path;
 	EXPECT_EQ(MetadataPairs(expected.metadata), MetadataPairs(actual.metadata)) << path;
 	ASSERT_EQ(expected.n_children, actual.n_children) << path;
@@ -328,8 +343,10 @@ void CreateTypes(Connection &con) {
 	con.Query("CREATE TYPE IF NOT EXISTS mood AS ENUM ('sad', 'ok', 'happy', 'ünïcode ☺')");
 }
 
-std::string ScalarQuery(int64_t rows) {
-	return Select(
+using Columns = std::vector<std::pair<std::string, std::string>>;
+
+Columns ScalarColumns() {
+	return Columns(
 	    {
 	        {"c_bool", "i % 2 = 0"},
 	        {"c_tinyint", "(i % 256 - 128)::TINYINT"},
@@ -373,14 +390,17 @@ std::string ScalarQuery(int64_t rows) {
 	        {"c_timetz", "(make_time((i % 24)::BIGINT, 5, 6) :: VARCHAR || '+0' || (i % 10)::VARCHAR)::TIMETZ"},
 	        {"c_bit", "(i % 1000)::BIT"},
 	        {"c_all_null", "NULL::INTEGER"},
-	    },
-	    rows);
+	    });
+}
+
+std::string ScalarQuery(int64_t rows) {
+	return Select(ScalarColumns(), rows);
 }
 
 #define UNION_TYPE "UNION(num INTEGER, str VARCHAR, lst INTEGER[])"
 
-std::string NestedQuery(int64_t rows) {
-	return Select(
+Columns NestedColumns() {
+	return Columns(
 	    {
 	        {"c_list", "CASE i % 4 WHEN 0 THEN [] ELSE [i, NULL, i + 1] END"},
 	        {"c_list_varchar", "['a' || i, NULL, repeat('z', (i % 20)::INTEGER)]"},
@@ -399,8 +419,20 @@ std::string NestedQuery(int64_t rows) {
 	        {"c_list_uuid", "[md5(i::VARCHAR)::UUID, NULL]"},
 	        {"c_array_struct", "[{'p': i}, {'p': NULL}]::STRUCT(p BIGINT)[2]"},
 	        {"c_list_hugeint", "[i::HUGEINT * 99999999999999999999, NULL]"},
-	    },
-	    rows);
+	    });
+}
+
+std::string NestedQuery(int64_t rows) {
+	return Select(NestedColumns(), rows);
+}
+
+//! Every scalar and nested column in one query.
+std::string AllTypesQuery(int64_t rows) {
+	auto columns = ScalarColumns();
+	for (auto &column : NestedColumns()) {
+		columns.push_back(column);
+	}
+	return Select(columns, rows);
 }
 
 //-----------------------------------------------------------------------------------------------
@@ -788,7 +820,7 @@ TEST(ArrowIpcReader, FuzzedStreamsNeverCrash) {
 	DuckDB db(nullptr);
 	Connection con(db);
 	CreateTypes(con);
-	auto expected = Query(con, "SELECT * FROM (" + NestedQuery(40) + ") JOIN (" + ScalarQuery(40) + ") USING (i)");
+	auto expected = Query(con, AllTypesQuery(40));
 	const auto stream = EncodeResult(con, *expected, Properties(con));
 	std::mt19937 random(42);
 	int decoded_count = 0, rejected_count = 0;
@@ -830,7 +862,7 @@ TEST(ArrowIpcInterop, DumpStreamForPyarrow) {
 	Connection con(db);
 	CreateTypes(con);
 	auto result =
-	    Query(con, "SELECT * FROM (" + NestedQuery(2500) + ") JOIN (" + ScalarQuery(2500) + ") USING (i) ORDER BY i");
+	    Query(con, AllTypesQuery(2500));
 	// Slice by 3 rows so that the pyarrow side also checks re-aligned bitmaps and rebased offsets.
 	auto stream = EncodeResult(con, *result, Properties(con), 3);
 	std::ofstream file(path, std::ios::binary);
