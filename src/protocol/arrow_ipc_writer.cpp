@@ -392,10 +392,11 @@ private:
 	static void CheckShape(const WriterField &field, const ArrowArray &array, int64_t buffer_count,
 	                       int64_t child_count) {
 		if (array.n_buffers != buffer_count || array.n_children != child_count) {
-			throw InvalidInputException(
-			    "Arrow IPC writer: array for format '%s' has %lld buffers and %lld children, expected %lld and %lld",
-			    field.schema->format, (long long)array.n_buffers, (long long)array.n_children,
-			    (long long)buffer_count, (long long)child_count);
+			throw InvalidInputException("Arrow IPC writer: array of field '%s' (format '%s') has %lld buffers and %lld "
+			                            "children, expected %lld and %lld",
+			                            field.schema->name ? field.schema->name : "", field.schema->format,
+			                            (long long)array.n_buffers, (long long)array.n_children,
+			                            (long long)buffer_count, (long long)child_count);
 		}
 		for (int64_t i = 0; i < child_count; i++) {
 			if (!array.children[i]) {

@@ -13,7 +13,7 @@ ODD_TABLE = 'my "odd" table'
 DDL = [
     "CREATE TABLE users (id INTEGER NOT NULL, name VARCHAR NOT NULL, score DECIMAL(9,2), "
     "created TIMESTAMP, tags VARCHAR[], attrs STRUCT(k VARCHAR, v BIGINT), big HUGEINT)",
-    "CREATE TABLE events (event_id UBIGINT NOT NULL, kind ENUM('click', 'view'), at TIMESTAMPTZ, payload BLOB)",
+    "CREATE TABLE events (event_id UBIGINT NOT NULL, kind ENUM('click', 'view'), \"at\" TIMESTAMPTZ, payload BLOB)",
     'CREATE TABLE "my ""odd"" table" ("select" INTEGER NOT NULL, "a b" VARCHAR, "CamelCase" DOUBLE)',
     "CREATE SCHEMA analytics",
     "CREATE TABLE analytics.daily (day DATE NOT NULL, total DECIMAL(18,3))",

@@ -93,7 +93,8 @@ def test_secret_then_attach(server, cli):
         "-noheader",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "user_7"
+    # CREATE SECRET prints its own one-row result ("true") first.
+    assert result.stdout.split() == ["true", "user_7"]
 
 
 def test_wrong_token_fails_with_clear_message(server, cli):

@@ -159,7 +159,7 @@ def test_empty_remote_table(con):
 
 
 def test_many_rows_across_many_batches(con):
-    aggregate = "SELECT count(*), sum(i), bit_xor(hash(s)), sum(d), min(ts), max(ts), count(small), sum(small) FROM {}"
+    aggregate = "SELECT count(*), sum(i), bit_xor(hash(s)), bit_xor(hash(d)), min(ts), max(ts), count(small), sum(small) FROM {}"
     truth = remote_query(con, aggregate.format("many_rows")).fetchall()
     assert con.sql(aggregate.format("cloud.many_rows")).fetchall() == truth
     assert truth[0][0] == 300000

@@ -66,11 +66,15 @@ void ForEachArrowBatch(Connection &con, MaterializedQueryResult &result, ClientP
 	for (auto &chunk : result.Collection().Chunks()) {
 		ArrowAppender appender(result.types, chunk.size(), properties, extension_types);
 		appender.Append(chunk, 0, chunk.size(), chunk.size());
-		ArrowArray array = appender.Finalize();
-		visit(array);
-		if (array.release) {
-			array.release(&array);
-		}
+		struct Guard {
+			ArrowArray array;
+			~Guard() {
+				if (array.release) {
+					array.release(&array);
+				}
+			}
+		} guard {appender.Finalize()};
+		visit(guard.array);
 	}
 }
 
@@ -185,13 +189,15 @@ struct DecodedStream {
 	}
 
 	//! Imports the decoded batches with DuckDB's arrow_scan.
-	duckdb::unique_ptr<MaterializedQueryResult> Import(Connection &con) {
+	duckdb::unique_ptr<MaterializedQueryResult> Import(Connection &con, bool expect_success = true) {
 		duckdb::vector<Value> parameters {Value::POINTER(reinterpret_cast<uintptr_t>(this)),
 		                               Value::POINTER(reinterpret_cast<uintptr_t>(&Produce)),
 		                               Value::POINTER(reinterpret_cast<uintptr_t>(&FactoryGetSchema))};
 		auto result = con.TableFunction("arrow_scan", parameters)->Execute();
 		if (result->HasError()) {
-			ADD_FAILURE() << "arrow_scan: " << result->GetError();
+			if (expect_success) {
+				ADD_FAILURE() << "arrow_scan: " << result->GetError();
+			}
 			return nullptr;
 		}
 		return duckdb::unique_ptr_cast<duckdb::QueryResult, MaterializedQueryResult>(std::move(result));
@@ -325,16 +331,31 @@ void ExpectRoundTrip(Connection &con, const std::string &sql, ClientProperties p
 // Test data
 //-----------------------------------------------------------------------------------------------
 
+struct Column {
+	Column(std::string name_p, std::string expression_p, std::string cast_p = std::string())
+	    : name(std::move(name_p)), expression(std::move(expression_p)), cast(std::move(cast_p)) {
+	}
+	std::string name;
+	std::string expression;
+	//! Applied after the NULL-injecting CASE (DuckDB's CASE does not support ARRAY results).
+	std::string cast;
+};
+using Columns = std::vector<Column>;
+
 //! "expr AS name" with NULL in every 7th row (shifted per column).
-std::string Nullable(const std::string &expression, const std::string &name, int shift) {
-	return "CASE WHEN i % 7 = " + std::to_string(shift % 7) + " THEN NULL ELSE " + expression + " END AS " + name;
+std::string Nullable(const Column &column, int shift) {
+	std::string result = "(CASE WHEN i % 7 = " + std::to_string(shift % 7) + " THEN NULL ELSE " + column.expression + " END)";
+	if (!column.cast.empty()) {
+		result += "::" + column.cast;
+	}
+	return result + " AS " + column.name;
 }
 
-std::string Select(const std::vector<std::pair<std::string, std::string>> &columns, int64_t rows) {
+std::string Select(const Columns &columns, int64_t rows) {
 	std::string sql = "SELECT i";
 	int shift = 0;
 	for (auto &column : columns) {
-		sql += ", " + Nullable(column.second, column.first, shift++);
+		sql += ", " + Nullable(column, shift++);
 	}
 	return sql + " FROM range(0, " + std::to_string(rows) + ") t(i) ORDER BY i";
 }
@@ -342,8 +363,6 @@ std::string Select(const std::vector<std::pair<std::string, std::string>> &colum
 void CreateTypes(Connection &con) {
 	con.Query("CREATE TYPE IF NOT EXISTS mood AS ENUM ('sad', 'ok', 'happy', 'ünïcode ☺')");
 }
-
-using Columns = std::vector<std::pair<std::string, std::string>>;
 
 Columns ScalarColumns() {
 	return Columns(
@@ -405,8 +424,8 @@ Columns NestedColumns() {
 	        {"c_list", "CASE i % 4 WHEN 0 THEN [] ELSE [i, NULL, i + 1] END"},
 	        {"c_list_varchar", "['a' || i, NULL, repeat('z', (i % 20)::INTEGER)]"},
 	        {"c_list_list", "[[i], [], NULL, [i, i + 1]]"},
-	        {"c_array", "[i, i + 1, NULL]::INTEGER[3]"},
-	        {"c_array_varchar", "['x' || i, NULL]::VARCHAR[2]"},
+	        {"c_array", "[i, i + 1, NULL]", "INTEGER[3]"},
+	        {"c_array_varchar", "['x' || i, NULL]", "VARCHAR[2]"},
 	        {"c_struct", "{'a': i, 'b': CASE WHEN i % 3 = 0 THEN NULL ELSE 'x' || i END, 'c': [i]}"},
 	        {"c_map", "CASE i % 3 WHEN 0 THEN MAP {} ELSE MAP {'k' || i: i, 'z': NULL} END"},
 	        {"c_union", "CASE i % 3 WHEN 0 THEN union_value(num := i::INTEGER)::" UNION_TYPE " WHEN 1 THEN "
@@ -414,10 +433,12 @@ Columns NestedColumns() {
 	                    " END"},
 	        {"c_list_struct", "[{'x': i, 'y': [i::VARCHAR, NULL]}, NULL]"},
 	        {"c_struct_map", "{'m': MAP {i: [i, NULL]}, 'e': (['sad', 'ok'])[i % 2 + 1]::mood}"},
-	        {"c_list_enum", "[(['sad', 'ok', 'happy'])[i % 3 + 1]::mood, NULL]"},
+	        // No NULL elements: DuckDB 1.5.5's Arrow import overflows a buffer on NULLs in a
+	        // dictionary-encoded list child longer than 2048 values (also without IPC).
+	        {"c_list_enum", "[(['sad', 'ok', 'happy'])[i % 3 + 1]::mood, 'ok'::mood]"},
 	        {"c_map_list", "MAP {'a': [[i]], 'b': NULL}"},
 	        {"c_list_uuid", "[md5(i::VARCHAR)::UUID, NULL]"},
-	        {"c_array_struct", "[{'p': i}, {'p': NULL}]::STRUCT(p BIGINT)[2]"},
+	        {"c_array_struct", "[{'p': i}, {'p': NULL}]", "STRUCT(p BIGINT)[2]"},
 	        {"c_list_hugeint", "[i::HUGEINT * 99999999999999999999, NULL]"},
 	    });
 }
@@ -546,14 +567,30 @@ TEST(ArrowIpcRoundTrip, LargeOffsetsViewsAndListViews) {
 	CreateTypes(con);
 	auto properties = Properties(con);
 	properties.arrow_offset_size = duckdb::ArrowOffsetSize::LARGE;
-	ExpectRoundTrip(con, ScalarQuery(2500), properties);
+	// DuckDB 1.5.5 declares BIT as "z" but writes 64-bit offsets when large offsets are on, and
+	// string views when views are on (the codec rightly rejects both), so leave BIT out here.
+	Columns columns;
+	for (auto &column : ScalarColumns()) {
+		if (column.name != "c_bit") {
+			columns.push_back(column);
+		}
+	}
+	ExpectRoundTrip(con, Select(columns, 2500), properties);
 	ExpectRoundTrip(con, NestedQuery(2500), properties);
 
 	properties = Properties(con);
 	properties.arrow_output_version = duckdb::ArrowFormatVersion::V1_5;
 	properties.produce_arrow_string_view = true;
 	properties.arrow_use_list_view = true;
-	ExpectRoundTrip(con, ScalarQuery(2500), properties);
+	{
+		// Make sure this really exercises the view layouts.
+		auto result = Query(con, "SELECT 'x' AS s, [1] AS l");
+		OwnedSchema schema;
+		ArrowConverter::ToArrowSchema(&schema.schema, result->types, result->names, properties);
+		EXPECT_STREQ(schema.schema.children[0]->format, "vu");
+		EXPECT_STREQ(schema.schema.children[1]->format, "+vl");
+	}
+	ExpectRoundTrip(con, Select(columns, 2500), properties);
 	ExpectRoundTrip(con, NestedQuery(2500), properties);
 }
 
@@ -603,6 +640,74 @@ TEST(ArrowIpcRoundTrip, SlicedBatches) {
 			ExpectSameResult(*expected, *actual, rows);
 		}
 	}
+}
+
+TEST(ArrowIpcRoundTrip, SlicedViewsAndListViews) {
+	DuckDB db(nullptr);
+	Connection con(db);
+	CreateTypes(con);
+	auto properties = Properties(con);
+	properties.arrow_output_version = duckdb::ArrowFormatVersion::V1_5;
+	properties.produce_arrow_string_view = true;
+	properties.arrow_use_list_view = true;
+	auto expected = Query(con, "SELECT i, c_varchar, c_list, c_list_list, c_map, c_struct FROM (" +
+	                               AllTypesQuery(1000) + ")");
+	for (int64_t slice : {5, 16}) {
+		auto decoded = DecodeStream(EncodeResult(con, *expected, properties, slice));
+		auto actual = decoded->Import(con);
+		ASSERT_TRUE(actual);
+		std::vector<duckdb::idx_t> rows;
+		for (duckdb::idx_t row = slice; row < expected->RowCount(); row++) {
+			rows.push_back(row);
+		}
+		ExpectSameResult(*expected, *actual, rows);
+	}
+}
+
+//! Run-end encoded arrays (DuckDB never exports them): a slice must come out with rebased,
+//! clamped run ends and only the runs it covers.
+TEST(ArrowIpcRoundTrip, SlicedRunEndEncoded) {
+	static const char *NAMES[] = {"run_ends", "values"};
+	ArrowSchema run_ends_schema {"i", NAMES[0], nullptr, 0, 0, nullptr, nullptr, nullptr, nullptr};
+	ArrowSchema values_schema {"l", NAMES[1], nullptr, ARROW_FLAG_NULLABLE, 0, nullptr, nullptr, nullptr, nullptr};
+	ArrowSchema *ree_children[] = {&run_ends_schema, &values_schema};
+	ArrowSchema ree_schema {"+r", "ree", nullptr, 0, 2, ree_children, nullptr, nullptr, nullptr};
+	ArrowSchema *root_children[] = {&ree_schema};
+	ArrowSchema root_schema {"+s", "", nullptr, 0, 1, root_children, nullptr, nullptr, nullptr};
+
+	const int32_t ends[] = {2, 5, 9};
+	const int64_t values[] = {10, 20, 30};
+	const void *run_end_buffers[] = {nullptr, ends};
+	const void *value_buffers[] = {nullptr, values};
+	ArrowArray run_ends {3, 0, 0, 2, 0, run_end_buffers, nullptr, nullptr, nullptr, nullptr};
+	ArrowArray value_array {3, 0, 0, 2, 0, value_buffers, nullptr, nullptr, nullptr, nullptr};
+	ArrowArray *ree_children_arrays[] = {&run_ends, &value_array};
+	ArrowArray ree {9, 0, 0, 0, 2, nullptr, ree_children_arrays, nullptr, nullptr, nullptr};
+	ArrowArray *root_children_arrays[] = {&ree};
+	const void *root_buffers[] = {nullptr};
+	// Rows 3..7: values 20, 20, 30, 30, 30.
+	ArrowArray root {5, 0, 3, 1, 1, root_buffers, root_children_arrays, nullptr, nullptr, nullptr};
+
+	std::string stream;
+	ArrowIpcWriter writer(root_schema);
+	writer.WriteSchema(stream);
+	writer.WriteBatch(root, stream);
+	ArrowIpcWriter::WriteEndOfStream(stream);
+	auto decoded = DecodeStream(stream);
+	ASSERT_EQ(decoded->batches.size(), 1u);
+	auto &column = *decoded->batches[0].children[0];
+	EXPECT_EQ(column.length, 5);
+	ASSERT_EQ(column.n_children, 2);
+	ASSERT_EQ(column.children[0]->length, 2);
+	auto decoded_ends = static_cast<const int32_t *>(column.children[0]->buffers[1]);
+	EXPECT_EQ(decoded_ends[0], 2);
+	EXPECT_EQ(decoded_ends[1], 5);
+	auto decoded_values = static_cast<const int64_t *>(column.children[1]->buffers[1]);
+	EXPECT_EQ(decoded_values[0], 20);
+	EXPECT_EQ(decoded_values[1], 30);
+	OwnedSchema schema;
+	decoded->reader.ExportSchema(schema.schema);
+	ExpectSameSchema(root_schema, schema.schema, "");
 }
 
 TEST(ArrowIpcRoundTrip, LegacyPrefixWithoutContinuation) {
@@ -822,20 +927,36 @@ TEST(ArrowIpcReader, FuzzedStreamsNeverCrash) {
 	CreateTypes(con);
 	auto expected = Query(con, AllTypesQuery(40));
 	const auto stream = EncodeResult(con, *expected, Properties(con));
+	// Half of the flips go into message metadata (most bytes are string data otherwise).
+	std::vector<std::pair<size_t, size_t>> metadata_ranges;
+	size_t position = 0;
+	for (auto &message : SplitMessages(stream)) {
+		int32_t metadata_length;
+		memcpy(&metadata_length, message.data() + 4, 4);
+		metadata_ranges.emplace_back(position, 8 + size_t(metadata_length));
+		position += message.size();
+	}
 	std::mt19937 random(42);
 	int decoded_count = 0, rejected_count = 0;
-	for (int iteration = 0; iteration < 400; iteration++) {
+	for (int iteration = 0; iteration < 1000; iteration++) {
 		std::string mutated = stream;
 		int flips = 1 + int(random() % 4);
 		for (int i = 0; i < flips; i++) {
-			mutated[random() % mutated.size()] = char(random());
+			size_t target;
+			if (random() % 2 == 0) {
+				auto &range = metadata_ranges[random() % metadata_ranges.size()];
+				target = range.first + random() % range.second;
+			} else {
+				target = random() % mutated.size();
+			}
+			mutated[target] = char(random());
 		}
 		try {
 			auto decoded = std::make_unique<DecodedStream>();
 			decoded->Feed(mutated);
 			decoded_count++;
 			try {
-				decoded->Import(con);
+				decoded->Import(con, false);
 			} catch (std::exception &) {
 				// DuckDB may refuse the data (e.g. a changed type): that is fine, reading out of
 				// bounds is not.

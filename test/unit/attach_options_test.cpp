@@ -1,5 +1,6 @@
 #include "extension/common/attach_options.hpp"
 
+#include "duckdb/common/error_data.hpp"
 #include "duckdb/common/exception.hpp"
 
 #include <gtest/gtest.h>
@@ -24,7 +25,7 @@ std::string InvalidInputMessage(const std::function<void()> &fn) {
 	try {
 		fn();
 	} catch (duckdb::InvalidInputException &ex) {
-		return ex.what();
+		return duckdb::ErrorData(ex).RawMessage();
 	} catch (std::exception &ex) {
 		ADD_FAILURE() << "unexpected exception: " << ex.what();
 		return std::string();
@@ -112,7 +113,7 @@ TEST(AttachOptions, PathErrors) {
 		EXPECT_NE(ParseError(bad), "") << bad;
 	}
 	auto unknown = ParseError("openduck:db?tokn=x");
-	EXPECT_NE(unknown.find("tokn"), std::string::npos) << unknown;
+	EXPECT_NE(unknown.find("did you mean \"token\""), std::string::npos) << unknown;
 	for (auto allowed : {"endpoint", "token", "connect_timeout", "max_message_size", "snapshot", "read_only"}) {
 		EXPECT_NE(unknown.find(allowed), std::string::npos) << unknown;
 	}
@@ -273,7 +274,10 @@ TEST(AttachOptions, ResolveErrors) {
 	auto unknown = Sources("db");
 	unknown.options = {{"tokne", "x"}};
 	auto message = ResolveError(unknown);
-	EXPECT_NE(message.find("tokne"), std::string::npos) << message;
+	EXPECT_NE(message.find("did you mean \"token\""), std::string::npos) << message;
+	unknown.options = {{"colour", "x"}};
+	message = ResolveError(unknown);
+	EXPECT_EQ(message.find("did you mean"), std::string::npos) << message;
 	EXPECT_NE(message.find("connect_timeout"), std::string::npos) << message;
 
 	EXPECT_NE(ResolveError(Sources("db?endpoint=")), "");

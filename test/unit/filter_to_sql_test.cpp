@@ -72,28 +72,28 @@ protected:
 
 	void SetUp() override {
 		Run("CREATE TYPE mood AS ENUM ('zeta', 'alpha', 'mid')");
-		Run("CREATE TABLE t(i INTEGER, d DOUBLE, f FLOAT, s VARCHAR, e mood, dec DECIMAL(38, 10), ts TIMESTAMP, "
-		    "tz TIMESTAMPTZ, st STRUCT(a INTEGER, \"B c\" VARCHAR, inner STRUCT(v DOUBLE)), u UBIGINT, h HUGEINT, "
-		    "b BLOB, bo BOOLEAN, iv INTERVAL, \"we\"\"ird col\" INTEGER, un STRUCT(INTEGER, VARCHAR))");
-		Run("INSERT INTO t VALUES "
-		    "(0, 0.0, 0.0, 'a', 'zeta', 0, '2020-01-01', '2020-01-01 00:00:00+00', {'a': 1, 'B c': 'x', 'inner': "
-		    "{'v': 1.5}}, 0, 0, '\\x00'::BLOB, true, INTERVAL 1 MONTH, 1, (1, 'p')),"
-		    "(-2147483648, -0.0, -0.0, 'A', 'alpha', -9999999999999999999999999999.9999999999, '290309-12-22 (BC) "
+		Run("CREATE TABLE t0(id INTEGER, i INTEGER, d DOUBLE, f FLOAT, s VARCHAR, e mood, dec DECIMAL(38, 10), ts TIMESTAMP, "
+		    "tz TIMESTAMPTZ, st STRUCT(a INTEGER, \"B c\" VARCHAR, \"inner\" STRUCT(v DOUBLE)), u UBIGINT, h HUGEINT, "
+		    "b BLOB, bo BOOLEAN, iv INTERVAL, \"we\"\"ird col\" INTEGER)");
+		Run("INSERT INTO t0 VALUES "
+		    "(1, 0, 0.0, 0.0, 'a', 'zeta', 0, '2020-01-01', '2020-01-01 00:00:00+00', {'a': 1, 'B c': 'x', 'inner': "
+		    "{'v': 1.5}}, 0, 0, '\\x00'::BLOB, true, INTERVAL 1 MONTH, 1),"
+		    "(2, -2147483648, -0.0, -0.0, 'A', 'alpha', -9999999999999999999999999999.9999999999, '290309-12-22 (BC) "
 		    "00:00:00', '1960-06-30 23:59:59.999999+00', {'a': NULL, 'B c': 'X', 'inner': NULL}, "
-		    "18446744073709551615, -170141183460469231731687303715884105728, '\\xFF'::BLOB, false, INTERVAL 30 DAY, "
-		    "2, (2, NULL)),"
-		    "(2147483647, 'nan', 'nan', 'b', 'mid', 9999999999999999999999999999.9999999999, 'infinity', 'infinity', "
-		    "NULL, 1, 170141183460469231731687303715884105727, '', NULL, INTERVAL 0 DAY, 3, NULL),"
-		    "(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {'a': NULL, 'B c': NULL, 'inner': {'v': 'nan'}}, NULL, "
-		    "NULL, NULL, NULL, NULL, NULL, (NULL, 'q')),"
-		    "(5, 'inf', 'inf', 'ü', 'zeta', 0.0000000001, '-infinity', '-infinity', {'a': 5, 'B c': 'ü', 'inner': "
-		    "{'v': NULL}}, 5, 5, '\\x00\\x00'::BLOB, true, INTERVAL 1 DAY, 5, (5, 'r')),"
-		    "(7, '-inf', '-inf', '', 'mid', -1, '2020-01-01 00:00:00.000001', '2020-01-01 00:00:00.000001+00', "
-		    "{'a': 7, 'B c': '', 'inner': {'v': '-inf'}}, 7, 7, 'a''b'::BLOB, false, INTERVAL 1 MONTH, 7, (7, '')),"
-		    "(42, 1.5, 1.5, 'a ', 'alpha', 1.5, '2020-01-01', '2020-01-01 00:00:00+00', {'a': 42, 'B c': 'a', "
-		    "'inner': {'v': -0.0}}, 42, 42, 'x'::BLOB, true, INTERVAL 1 MICROSECOND, 42, (42, 'a')),"
-		    "(10, 1e308, 3.4e38, 'it''s', NULL, 1, '1970-01-01', '1970-01-01 00:00:00+00', NULL, NULL, -1, NULL, "
-		    "NULL, INTERVAL -1 MONTH, NULL, NULL)");
+		    "18446744073709551615, -170141183460469231731687303715884105728, '\\xFF'::BLOB, false, INTERVAL 30 DAY, 2),"
+		    "(3, 2147483647, 'nan', 'nan', 'b', 'mid', 9999999999999999999999999999.9999999999, 'infinity', 'infinity', "
+		    "NULL, 1, 170141183460469231731687303715884105727, '', NULL, INTERVAL 0 DAY, 3),"
+		    "(4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {'a': NULL, 'B c': NULL, 'inner': {'v': 'nan'}}, NULL, "
+		    "NULL, NULL, NULL, NULL, NULL),"
+		    "(5, 5, 'inf', 'inf', 'ü', 'zeta', 0.0000000001, '-infinity', '-infinity', {'a': 5, 'B c': 'ü', 'inner': "
+		    "{'v': NULL}}, 5, 5, '\\x00\\x00'::BLOB, true, INTERVAL 1 DAY, 5),"
+		    "(6, 7, '-inf', '-inf', '', 'mid', -1, '2020-01-01 00:00:00.000001', '2020-01-01 00:00:00.000001+00', "
+		    "{'a': 7, 'B c': '', 'inner': {'v': '-inf'}}, 7, 7, 'a''b'::BLOB, false, INTERVAL 1 MONTH, 7),"
+		    "(7, 42, 1.5, 1.5, 'a ', 'alpha', 1.5, '2020-01-01', '2020-01-01 00:00:00+00', {'a': 42, 'B c': 'a', "
+		    "'inner': {'v': -0.0}}, 42, 42, 'x'::BLOB, true, INTERVAL 1 MICROSECOND, 42),"
+		    "(8, 10, 1e308, 3.4e38, 'it''s', NULL, 1, '1970-01-01', '1970-01-01 00:00:00+00', NULL, NULL, -1, NULL, "
+		    "NULL, INTERVAL '-1' MONTH, NULL)");
+		Run("CREATE TABLE t AS SELECT * EXCLUDE (id) FROM t0");
 		// The "server" session differs from the client in every setting that could change a comparison.
 		Run("SET default_collation = 'nocase'", server);
 		if (!server.Query("SET TimeZone = 'Asia/Kathmandu'")->HasError()) {
@@ -260,7 +260,7 @@ TEST_F(FilterToSql, EnumComparisonsUseEnumOrder) {
 }
 
 TEST_F(FilterToSql, NullChecks) {
-	for (auto column : {"i", "d", "s", "e", "st", "un", "tz", "iv"}) {
+	for (auto column : {"i", "d", "s", "e", "st", "tz", "iv", "we\"ird col"}) {
 		ExpectExact(column, IsNullFilter());
 		ExpectExact(column, IsNotNullFilter());
 	}
@@ -278,8 +278,7 @@ TEST_F(FilterToSql, InLists) {
 	ExpectExact("e", *In({Value("alpha").DefaultCastAs(type), Value("mid").DefaultCastAs(type)}));
 	ExpectExact("iv", *In({Value::INTERVAL(1, 0, 0)}));
 	ExpectExact("h", *In({Value::MinimumValue(LogicalType::HUGEINT), Value::HUGEINT(hugeint_t(5))}));
-	ExpectRefused("i", *In({Value::INTEGER(1), Value::BIGINT(2)}));
-	ExpectRefused("i", *In({}));
+	ExpectRefused("i", *In({Value::BIGINT(1), Value::BIGINT(2)}));
 }
 
 TEST_F(FilterToSql, Conjunctions) {
@@ -299,7 +298,7 @@ TEST_F(FilterToSql, Conjunctions) {
 		std::string sql;
 		ASSERT_TRUE(TryTableFilterToSQL(*filter, "\"i\"", LogicalType::INTEGER, sql));
 		EXPECT_EQ(sql, "((\"i\" > CAST('5' AS INTEGER)))");
-		EXPECT_EQ(RemoteCount(sql), 3);
+		EXPECT_EQ(RemoteCount(sql), 4);
 	}
 	// ... but not a required one.
 	ExpectRefused("i", *Conjunction<ConjunctionAndFilter>(Compare(ExpressionType::COMPARE_GREATERTHAN, Value::INTEGER(5)),
@@ -325,8 +324,9 @@ TEST_F(FilterToSql, StructFields) {
 		ExpectExact("st", StructFilter(1, "B c", Compare(type, Value("x"))));
 		ExpectExact("st", StructFilter(2, "inner", make_uniq<StructFilter>(0, "v", Compare(type, Value::DOUBLE(NaN)))));
 		ExpectExact("st", StructFilter(2, "inner", make_uniq<StructFilter>(0, "v", Compare(type, Value::DOUBLE(-0.0)))));
-		ExpectExact("un", StructFilter(0, "", Compare(type, Value::INTEGER(5))));
-		ExpectExact("un", StructFilter(1, "", Compare(type, Value("q"))));
+		// Without a name (as DuckDB records fields of unnamed structs) the field goes by position.
+		ExpectExact("st", StructFilter(0, "", Compare(type, Value::INTEGER(5))));
+		ExpectExact("st", StructFilter(1, "", Compare(type, Value("X"))));
 	}
 	ExpectExact("st", StructFilter(1, "B c", In({Value("x"), Value("ü")})));
 	ExpectExact("st", StructFilter(2, "inner", make_uniq<IsNullFilter>()));
@@ -353,7 +353,7 @@ TEST_F(FilterToSql, OptionalDynamicBloomAndExpressionFilters) {
 	ExpectExact("i", dynamic);
 	std::string sql;
 	ASSERT_TRUE(TryTableFilterToSQL(dynamic, "\"i\"", LogicalType::INTEGER, sql));
-	EXPECT_EQ(RemoteCount(sql), 3);
+	EXPECT_EQ(RemoteCount(sql), 4); // 7, 10, 42 and INT_MAX
 	data->Reset();
 	ExpectDropped("i", dynamic);
 

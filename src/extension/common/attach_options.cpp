@@ -3,10 +3,12 @@
 #include "duckdb/common/exception.hpp"
 #include "duckdb/common/string_util.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 namespace openduck {
 
@@ -33,18 +35,41 @@ bool IsKnownParameter(const std::string &key) {
 	return false;
 }
 
-//! Names are only echoed in errors when they look like parameter names; anything else might be a
-//! token pasted in the wrong place.
-bool IsSafeToEcho(const std::string &name) {
-	if (name.empty() || name.size() > 32) {
-		return false;
+size_t EditDistance(const std::string &a, const std::string &b) {
+	std::vector<size_t> row(b.size() + 1);
+	for (size_t j = 0; j <= b.size(); j++) {
+		row[j] = j;
 	}
-	for (char c : name) {
-		if (!StringUtil::CharacterIsAlphaNumeric(c) && c != '_' && c != '-') {
-			return false;
+	for (size_t i = 1; i <= a.size(); i++) {
+		size_t diagonal = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= b.size(); j++) {
+			size_t above = row[j];
+			row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+			diagonal = above;
 		}
 	}
-	return true;
+	return row[b.size()];
+}
+
+//! The error for an unknown name. The name itself is never echoed: a token pasted in the wrong
+//! place (as a key, or with an encoded '=') would otherwise end up in logs. A close known name is
+//! suggested instead.
+std::string UnknownNameMessage(const std::string &what, const std::string &name) {
+	std::string message = "Unknown OpenDuck ATTACH " + what;
+	const char *best = nullptr;
+	size_t best_distance = 3;
+	for (auto known : KNOWN_PARAMETERS) {
+		auto distance = EditDistance(StringUtil::Lower(name), known);
+		if (distance < best_distance) {
+			best = known;
+			best_distance = distance;
+		}
+	}
+	if (best) {
+		message += std::string(" (did you mean \"") + best + "\"?)";
+	}
+	return message + "; allowed: " + KNOWN_PARAMETER_LIST;
 }
 
 bool IsValidDatabaseName(const std::string &name) {
@@ -192,11 +217,7 @@ AttachPath ParseAttachPath(const std::string &path) {
 		}
 		auto key = StringUtil::Lower(PercentDecode(segment.substr(0, equals), false));
 		if (!IsKnownParameter(key)) {
-			if (IsSafeToEcho(key)) {
-				throw InvalidInputException("Unknown OpenDuck ATTACH parameter \"%s\" (allowed: %s)", key,
-				                            KNOWN_PARAMETER_LIST);
-			}
-			throw InvalidInputException("Unknown OpenDuck ATTACH parameter (allowed: %s)", KNOWN_PARAMETER_LIST);
+			throw InvalidInputException(UnknownNameMessage("parameter", key));
 		}
 		auto value = PercentDecode(segment.substr(equals + 1), true);
 		if (!result.parameters.emplace(key, std::move(value)).second) {
@@ -219,11 +240,7 @@ AttachSettings ResolveAttachSettings(const AttachSources &sources) {
 			continue;
 		}
 		if (!IsKnownParameter(option.first)) {
-			if (IsSafeToEcho(option.first)) {
-				throw InvalidInputException("Unknown OpenDuck ATTACH option \"%s\" (allowed: %s)", option.first,
-				                            KNOWN_PARAMETER_LIST);
-			}
-			throw InvalidInputException("Unknown OpenDuck ATTACH option (allowed: %s)", KNOWN_PARAMETER_LIST);
+			throw InvalidInputException(UnknownNameMessage("option", option.first));
 		}
 	}
 

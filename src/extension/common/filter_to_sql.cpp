@@ -3,7 +3,6 @@
 #include "extension/common/sql_quoting.hpp"
 
 #include "duckdb/common/string_util.hpp"
-#include "duckdb/common/types/vector.hpp"
 #include "duckdb/planner/filter/conjunction_filter.hpp"
 #include "duckdb/planner/filter/constant_filter.hpp"
 #include "duckdb/planner/filter/dynamic_filter.hpp"
@@ -161,7 +160,7 @@ bool StructFilterToSQL(const duckdb::StructFilter &filter, const std::string &co
 		if (!duckdb::StringUtil::CIEquals(filter.child_name, type_child_name)) {
 			return false;
 		}
-		child_sql = "struct_extract(" + column_sql + ", " + QuoteStringLiteral(filter.child_name) + ")";
+		child_sql = "struct_extract(" + column_sql + ", " + QuoteStringLiteral(type_child_name) + ")";
 	}
 	return TryTableFilterToSQL(*filter.child_filter, child_sql, child_type, out);
 }

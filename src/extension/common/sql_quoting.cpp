@@ -2,7 +2,6 @@
 
 #include "duckdb/common/types.hpp"
 #include "duckdb/common/types/value.hpp"
-#include "duckdb/common/types/vector.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -238,21 +237,18 @@ std::string HexBlob(const std::string &bytes) {
 	return result;
 }
 
+//! Finite TIMESTAMP_NS values before the earliest one DuckDB's VARCHAR cast accepts.
+bool IsBelowParseableTimestampNs(const Value &value) {
+	auto raw = value.GetValueUnsafe<int64_t>();
+	auto minimum = Value::MinimumValue(LogicalType::TIMESTAMP_NS).GetValueUnsafe<int64_t>();
+	return raw < minimum && raw != duckdb::timestamp_t::ninfinity().value;
+}
+
 std::string Cast(const std::string &expr, const std::string &type_sql) {
 	return "CAST(" + expr + " AS " + type_sql + ")";
 }
 
-} // namespace
-
-std::string QuoteIdentifier(const std::string &name) {
-	return QuoteWith(name, '"');
-}
-
-std::string QuoteStringLiteral(const std::string &text) {
-	return QuoteWith(text, '\'');
-}
-
-bool TryValueToSQLLiteral(const Value &value, std::string &out) {
+bool TryValueToSQLLiteralInternal(const Value &value, std::string &out) {
 	auto &type = value.type();
 	if (type.id() == LogicalTypeId::SQLNULL) {
 		out = "NULL";
@@ -265,6 +261,11 @@ bool TryValueToSQLLiteral(const Value &value, std::string &out) {
 	if (value.IsNull()) {
 		out = Cast("NULL", type_sql);
 		return true;
+	}
+	if (type.id() == LogicalTypeId::TIMESTAMP_NS && IsBelowParseableTimestampNs(value)) {
+		// DuckDB can neither print nor parse these (its string cast goes through microseconds), and
+		// even make_timestamp_ns() results cannot be returned to a client.
+		return false;
 	}
 	switch (type.id()) {
 	case LogicalTypeId::BOOLEAN:
@@ -340,6 +341,25 @@ bool TryValueToSQLLiteral(const Value &value, std::string &out) {
 		return true;
 	}
 	default:
+		return false;
+	}
+}
+
+} // namespace
+
+std::string QuoteIdentifier(const std::string &name) {
+	return QuoteWith(name, '"');
+}
+
+std::string QuoteStringLiteral(const std::string &text) {
+	return QuoteWith(text, '\'');
+}
+
+bool TryValueToSQLLiteral(const Value &value, std::string &out) {
+	try {
+		return TryValueToSQLLiteralInternal(value, out);
+	} catch (std::exception &) {
+		// E.g. a TIMESTAMP_MS beyond what DuckDB can print: no literal, keep the work local.
 		return false;
 	}
 }

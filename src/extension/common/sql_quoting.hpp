@@ -21,7 +21,12 @@ std::string QuoteIdentifier(const std::string &name);
 std::string QuoteStringLiteral(const std::string &text);
 //! A SQL expression that evaluates to exactly `value` (same type and same value) on a DuckDB of
 //! the same version, independent of session settings such as TimeZone. Returns false when no
-//! exact literal exists (the caller then keeps the work local).
+//! exact literal exists (the caller then keeps the work local); `out` is then left unchanged.
+//! Notes: VARCHAR values are plain string literals; ENUM values are cast to an inline
+//! ENUM('label', ...) with the value's full label list (so they compare by position with a column
+//! of an enum type with the same labels; false beyond 64 KiB of labels); an untyped NULL is NULL.
+//! Nested, GEOMETRY, VARIANT and other types without a plain spelling return false, as do strings
+//! with NUL bytes or invalid UTF-8 and timestamps DuckDB cannot print or parse back.
 bool TryValueToSQLLiteral(const duckdb::Value &value, std::string &out);
 
 } // namespace openduck
