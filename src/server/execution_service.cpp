@@ -194,8 +194,13 @@ grpc::Status ExecutionService::StreamResults(grpc::ServerContext *context, const
 			rows += piece.rows;
 			bytes += piece.bytes.size();
 			chunk.set_row_count(piece.rows);
-			chunk.set_arrow_ipc(std::move(piece.bytes));
-			return writer->Write(chunk);
+			// Swap rather than copy, and hand the buffer back so its capacity is reused for the
+			// next piece: fresh multi-megabyte buffers cost page faults on every batch.
+			chunk.mutable_arrow_ipc()->swap(piece.bytes);
+			bool written = writer->Write(chunk);
+			chunk.mutable_arrow_ipc()->swap(piece.bytes);
+			piece.bytes.clear();
+			return written;
 		});
 		if (!completed || cancelled) {
 			outcome = grpc::Status(grpc::StatusCode::CANCELLED, "query cancelled by the client");

@@ -94,7 +94,8 @@ bool ResultEncoder::Run(const std::function<bool(EncodedPiece &)> &emit) {
 			batch_bytes = 0;
 			if (piece.bytes.size() >= target_batch_bytes) {
 				bool keep_going = emit(piece);
-				piece = EncodedPiece();
+				piece.bytes.clear();
+				piece.rows = 0;
 				return keep_going;
 			}
 			return true;

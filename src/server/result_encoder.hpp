@@ -26,7 +26,7 @@ public:
 	//! few MB so the per-message overhead stays small.
 	ResultEncoder(duckdb::ClientContext &context, duckdb::QueryResult &result, uint64_t max_piece_bytes);
 
-	//! Calls `emit` for each piece, the first starting with the schema and the last ending with the
+	//! Calls `emit` for each piece (which may keep the bytes' buffer by swapping it out), the first starting with the schema and the last ending with the
 	//! end-of-stream marker. Stops early (returning false) when `emit` returns false. Throws the
 	//! query's error.
 	bool Run(const std::function<bool(EncodedPiece &)> &emit);

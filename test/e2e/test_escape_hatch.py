@@ -104,3 +104,18 @@ def test_read_only_attach_allows_remote_reads_only(server, client_factory, uniqu
     with pytest.raises(duckdb.Error):
         remote_query(con, f"CREATE TABLE {name} (i INTEGER)").fetchall()
     assert remote_query(con, f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{name}'").fetchall() == [(0,)]
+
+
+def test_execute_runs_the_statement_exactly_once(con, unique_name):
+    name = unique_name("once_exec")
+    remote_execute(con, f"CREATE TABLE {name} (i INTEGER)")
+    remote_execute(con, f"INSERT INTO {name} VALUES (1)")
+    assert remote_query(con, f"SELECT count(*) FROM {name}").fetchall() == [(1,)]
+
+
+def test_query_runs_the_statement_exactly_once(con, unique_name):
+    # Binding must not execute the SQL a second time (side effects would double).
+    name = unique_name("once_query")
+    remote_execute(con, f"CREATE TABLE {name} (i INTEGER)")
+    assert remote_query(con, f"INSERT INTO {name} VALUES (7) RETURNING i").fetchall() == [(7,)]
+    assert remote_query(con, f"SELECT list(i) FROM {name}").fetchall() == [([7],)]

@@ -71,8 +71,6 @@ static unique_ptr<GlobalTableFunctionState> OpenDuckScanInitGlobal(ClientContext
 	auto state = make_uniq<OpenDuckScanGlobalState>();
 	vector<idx_t> local_filters;
 	auto sql = BuildRemoteScanSQL(bind_data, input.column_ids, input.filters, local_filters);
-	state->reader = make_uniq<RemoteResultReader>(context, bind_data.catalog->Execute(sql));
-
 	vector<LogicalType> expected;
 	for (auto column_id : input.column_ids) {
 		expected.push_back(column_id < bind_data.column_types.size() ? bind_data.column_types[column_id]
@@ -81,6 +79,7 @@ static unique_ptr<GlobalTableFunctionState> OpenDuckScanInitGlobal(ClientContext
 	if (input.column_ids.empty()) {
 		expected.push_back(LogicalType::BIGINT);
 	}
+	state->reader = make_uniq<RemoteResultReader>(context, bind_data.catalog->Execute(sql), &expected);
 	auto &received = state->reader->Types();
 	if (received.size() != expected.size()) {
 		throw IOException("OpenDuck: remote table %s.%s returned %d columns where %d were expected; it changed on "

@@ -1,20 +1,57 @@
 #include "scan/remote_result_reader.hpp"
 
+#include "duckdb/common/type_visitor.hpp"
 #include "duckdb/main/client_context.hpp"
 
 namespace openduck {
 
 using duckdb::idx_t;
 
-RemoteResultReader::RemoteResultReader(duckdb::ClientContext &context_p, std::unique_ptr<RemoteResult> result_p)
+RemoteResultReader::RemoteResultReader(duckdb::ClientContext &context_p, std::unique_ptr<RemoteResult> result_p,
+                                       const duckdb::vector<duckdb::LogicalType> *declared_types)
     : context(context_p), result(std::move(result_p)) {
 	auto interrupted = [this]() { return context.interrupted.load(); };
 	result->ExportSchema(schema.arrow_schema, interrupted);
 	duckdb::ArrowTableFunction::PopulateArrowTableSchema(context, arrow_table, schema.arrow_schema);
-	types = arrow_table.GetTypes();
+	arrow_types = arrow_table.GetTypes();
 	names = arrow_table.GetNames();
+	ResolveDeclaredTypes(declared_types);
 	scan_state = duckdb::make_uniq<duckdb::ArrowScanLocalState>(duckdb::make_uniq<duckdb::ArrowArrayWrapper>(),
 	                                                            context);
+}
+
+void RemoteResultReader::ResolveDeclaredTypes(const duckdb::vector<duckdb::LogicalType> *declared_types) {
+	types = arrow_types;
+	duckdb::vector<duckdb::LogicalType> declared;
+	if (declared_types) {
+		declared = *declared_types;
+	} else {
+		for (auto &type_name : result->ColumnTypes()) {
+			try {
+				declared.push_back(duckdb::TransformStringToLogicalType(type_name, context));
+			} catch (std::exception &) {
+				declared.clear();
+				break;
+			}
+		}
+	}
+	needs_cast.assign(types.size(), false);
+	if (declared.size() != types.size()) {
+		return;
+	}
+	for (idx_t i = 0; i < types.size(); i++) {
+		// Only ENUMs lose their type in Arrow; any other difference means the remote table changed,
+		// which callers detect by comparing Types().
+		if (declared[i] == arrow_types[i] || !duckdb::TypeVisitor::Contains(declared[i], duckdb::LogicalTypeId::ENUM)) {
+			continue;
+		}
+		types[i] = declared[i];
+		needs_cast[i] = true;
+		any_cast = true;
+	}
+	if (any_cast) {
+		arrow_chunk.Initialize(duckdb::Allocator::Get(context), arrow_types);
+	}
 }
 
 bool RemoteResultReader::NextBatch() {
@@ -36,6 +73,24 @@ bool RemoteResultReader::NextBatch() {
 }
 
 void RemoteResultReader::Fill(duckdb::DataChunk &output) {
+	if (!any_cast) {
+		FillFromArrow(output);
+		return;
+	}
+	FillFromArrow(arrow_chunk);
+	output.Reset();
+	auto count = arrow_chunk.size();
+	for (idx_t i = 0; i < types.size(); i++) {
+		if (needs_cast[i]) {
+			duckdb::VectorOperations::Cast(context, arrow_chunk.data[i], output.data[i], count, true);
+		} else {
+			output.data[i].Reference(arrow_chunk.data[i]);
+		}
+	}
+	output.SetCardinality(count);
+}
+
+void RemoteResultReader::FillFromArrow(duckdb::DataChunk &output) {
 	output.Reset();
 	if (finished) {
 		return;
