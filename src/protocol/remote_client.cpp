@@ -93,8 +93,9 @@ void RemoteResult::FetchLoop() {
 			}
 			auto piece = std::make_shared<const std::string>(std::move(*chunk.mutable_arrow_ipc()));
 			bytes_received += piece->size();
-			reader->Feed(piece);
+			// The consumer reads the decoder's schema under this lock, so feed it under the lock too.
 			std::lock_guard<std::mutex> guard(lock);
+			reader->Feed(piece);
 			has_schema = has_schema || reader->HasSchema();
 			ArrowArray batch;
 			while (reader->NextBatch(batch)) {
@@ -186,10 +187,11 @@ RemoteClient::RemoteClient(EndpointConfig config_p) : config(std::move(config_p)
 	auto max_bytes = config.max_message_bytes > 0 ? config.max_message_bytes : DEFAULT_MAX_MESSAGE_BYTES;
 	args.SetMaxReceiveMessageSize(static_cast<int>(max_bytes));
 	args.SetMaxSendMessageSize(static_cast<int>(max_bytes));
-	// Notice a server that vanished without closing the connection.
-	args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-	args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
-	args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+	// Notice a server that vanished without closing the connection (a crash closes it at once).
+	// Pings only during calls, with a timeout generous enough for a heavily loaded server.
+	args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+	args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+	args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
 	// Every ATTACH gets its own connection, so one client's streams do not queue behind another's.
 	args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
 	args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);

@@ -91,7 +91,7 @@ class ServerProcess:
     extra_args: Sequence[str] = ()
     env: Dict[str, str] = field(default_factory=dict)
     pass_port: bool = True
-    process: Optional[subprocess.Popen] = None
+    process: Optional[subprocess.Popen] = field(default=None, repr=False)  # its args hold the token
     log_dir: Optional[Path] = None
 
     # -- lifecycle ---------------------------------------------------------------------------

@@ -210,6 +210,8 @@ def test_show_all_tables_after_attach(sql_con):
 
 
 def test_information_schema_query_as_written(sql_con):
+    # The seed filters on table_schema = 'cloud' (the alias), not table_catalog; a user typing it
+    # expects the remote tables back, so that is what is asserted.
     sql_con.execute("ATTACH 'openduck:mydb?token=dev-token' AS cloud;")
     names = sql_con.sql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'cloud';").fetchall()
     assert sorted(n for (n,) in names) == ["large_table", "sales", "users"]

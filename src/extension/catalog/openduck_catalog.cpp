@@ -57,11 +57,40 @@ static bool TryParseRemoteType(ClientContext &context, const std::string &text, 
 }
 
 std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientContext &context) {
-	auto snapshot = std::make_shared<RemoteCatalogSnapshot>();
 	RemoteResultReader reader(context, Execute(CATALOG_QUERY));
+	RemoteCatalogRows rows;
 	DataChunk chunk;
 	chunk.Initialize(Allocator::DefaultAllocator(), reader.Types());
+	while (true) {
+		reader.Fill(chunk);
+		if (chunk.size() == 0) {
+			break;
+		}
+		rows.Append(chunk);
+	}
+	{
+		std::lock_guard<std::mutex> guard(snapshots_lock);
+		if (latest_snapshot && latest_snapshot->fingerprint == rows.Fingerprint()) {
+			latest_snapshot->UpdateEstimates(rows);
+			return latest_snapshot;
+		}
+	}
+	auto snapshot = BuildSnapshot(context, rows);
+	std::lock_guard<std::mutex> guard(snapshots_lock);
+	// Plans bound in one transaction may run in a later one (prepared statements, Python relations),
+	// so a replaced snapshot lives as long as the attach. Only schema changes create new ones.
+	if (latest_snapshot) {
+		retired_snapshots.push_back(std::move(latest_snapshot));
+	}
+	latest_snapshot = snapshot;
+	snapshot_version++;
+	return snapshot;
+}
 
+std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientContext &context,
+                                                                      const RemoteCatalogRows &rows) {
+	auto snapshot = std::make_shared<RemoteCatalogSnapshot>();
+	snapshot->fingerprint = rows.Fingerprint();
 	struct PendingTable {
 		std::string schema;
 		unique_ptr<CreateTableInfo> info;
@@ -70,43 +99,33 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientConte
 		bool needs_type_probe = false;
 	};
 	vector<PendingTable> pending;
-	while (true) {
-		reader.Fill(chunk);
-		if (chunk.size() == 0) {
-			break;
+	for (auto &row : rows.Rows()) {
+		auto &schema_name = row.schema_name;
+		if (row.table_name.empty()) {
+			CreateSchemaInfo schema_info;
+			schema_info.schema = schema_name;
+			schema_info.internal = false;
+			snapshot->schemas[schema_name] = make_uniq<OpenDuckSchemaEntry>(*this, schema_info);
+			continue;
 		}
-		for (idx_t row = 0; row < chunk.size(); row++) {
-			auto schema_name = chunk.GetValue(0, row).ToString();
-			auto table_value = chunk.GetValue(1, row);
-			if (table_value.IsNull()) {
-				CreateSchemaInfo schema_info;
-				schema_info.schema = schema_name;
-				schema_info.internal = false;
-				snapshot->schemas[schema_name] = make_uniq<OpenDuckSchemaEntry>(*this, schema_info);
-				continue;
-			}
-			auto table_name = table_value.ToString();
-			if (pending.empty() || pending.back().schema != schema_name || pending.back().info->table != table_name) {
-				PendingTable table;
-				table.schema = schema_name;
-				table.info = make_uniq<CreateTableInfo>(GetName(), schema_name, table_name);
-				table.is_view = chunk.GetValue(2, row).GetValue<bool>();
-				auto size = chunk.GetValue(3, row);
-				table.estimated_rows = size.IsNull() ? 0 : size.GetValue<int64_t>();
-				pending.push_back(std::move(table));
-			}
-			auto &table = pending.back();
-			auto column_name = chunk.GetValue(4, row).ToString();
-			LogicalType type;
-			if (!TryParseRemoteType(context, chunk.GetValue(5, row).ToString(), type)) {
-				type = LogicalType::VARCHAR;
-				table.needs_type_probe = true;
-			}
-			auto column_index = table.info->columns.LogicalColumnCount();
-			table.info->columns.AddColumn(ColumnDefinition(column_name, type));
-			if (!chunk.GetValue(6, row).GetValue<bool>()) {
-				table.info->constraints.push_back(make_uniq<NotNullConstraint>(LogicalIndex(column_index)));
-			}
+		if (pending.empty() || pending.back().schema != schema_name || pending.back().info->table != row.table_name) {
+			PendingTable table;
+			table.schema = schema_name;
+			table.info = make_uniq<CreateTableInfo>(GetName(), schema_name, row.table_name);
+			table.is_view = row.is_view;
+			table.estimated_rows = row.estimated_rows;
+			pending.push_back(std::move(table));
+		}
+		auto &table = pending.back();
+		LogicalType type;
+		if (!TryParseRemoteType(context, row.data_type, type)) {
+			type = LogicalType::VARCHAR;
+			table.needs_type_probe = true;
+		}
+		auto column_index = table.info->columns.LogicalColumnCount();
+		table.info->columns.AddColumn(ColumnDefinition(row.column_name, type));
+		if (!row.is_nullable) {
+			table.info->constraints.push_back(make_uniq<NotNullConstraint>(LogicalIndex(column_index)));
 		}
 	}
 	for (auto &table : pending) {
@@ -127,7 +146,6 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientConte
 		schema_entry.AddTable(
 		    make_uniq<OpenDuckTableEntry>(*this, schema_entry, *table.info, table.is_view, table.estimated_rows));
 	}
-	snapshot_version++;
 	return snapshot;
 }
 
@@ -140,13 +158,10 @@ RemoteCatalogSnapshot &OpenDuckCatalog::SnapshotFor(CatalogTransaction transacti
 		return transaction.transaction->Cast<OpenDuckTransaction>().Snapshot();
 	}
 	if (!transaction.HasContext()) {
-		throw InternalException("OpenDuck: catalog lookup without a client context");
+		throw InternalException("OpenDuck: remote catalog lookup without a client context");
 	}
-	std::lock_guard<std::mutex> guard(fallback_lock);
-	if (!fallback_snapshot) {
-		fallback_snapshot = LoadSnapshot(transaction.GetContext());
-	}
-	return *fallback_snapshot;
+	// System-level lookups still belong to the client's current transaction on this database.
+	return OpenDuckTransaction::Get(transaction.GetContext(), *this).Snapshot();
 }
 
 optional_idx OpenDuckCatalog::GetCatalogVersion(ClientContext &context) {

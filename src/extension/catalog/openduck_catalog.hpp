@@ -16,6 +16,7 @@
 namespace openduck {
 
 struct RemoteCatalogSnapshot;
+class RemoteCatalogRows;
 
 class OpenDuckCatalog : public duckdb::Catalog {
 public:
@@ -71,13 +72,14 @@ public:
 
 private:
 	RemoteCatalogSnapshot &SnapshotFor(duckdb::CatalogTransaction transaction);
+	std::shared_ptr<RemoteCatalogSnapshot> BuildSnapshot(duckdb::ClientContext &context, const RemoteCatalogRows &rows);
 	[[noreturn]] void ThrowWritesUnsupported(const std::string &what);
 
 	AttachSettings settings;
 	std::shared_ptr<RemoteClient> client;
-	//! Used when DuckDB asks without a client transaction (e.g. system lookups).
-	std::shared_ptr<RemoteCatalogSnapshot> fallback_snapshot;
-	std::mutex fallback_lock;
+	std::mutex snapshots_lock;
+	std::shared_ptr<RemoteCatalogSnapshot> latest_snapshot;
+	std::vector<std::shared_ptr<RemoteCatalogSnapshot>> retired_snapshots;
 	std::atomic<duckdb::idx_t> snapshot_version {0};
 };
 

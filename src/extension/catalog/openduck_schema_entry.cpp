@@ -16,6 +16,13 @@ void OpenDuckSchemaEntry::AddTable(unique_ptr<OpenDuckTableEntry> table) {
 	tables[name] = std::move(table);
 }
 
+void OpenDuckSchemaEntry::UpdateEstimate(const std::string &table_name, idx_t estimated_rows) {
+	auto entry = tables.find(table_name);
+	if (entry != tables.end()) {
+		entry->second->SetEstimatedRows(estimated_rows);
+	}
+}
+
 void OpenDuckSchemaEntry::Scan(ClientContext &context, CatalogType type,
                                const std::function<void(CatalogEntry &)> &callback) {
 	Scan(type, callback);

@@ -20,6 +20,7 @@ public:
 
 	//! Adds a table while the snapshot is being built.
 	void AddTable(duckdb::unique_ptr<OpenDuckTableEntry> table);
+	void UpdateEstimate(const std::string &table_name, duckdb::idx_t estimated_rows);
 
 	void Scan(duckdb::ClientContext &context, duckdb::CatalogType type,
 	          const std::function<void(duckdb::CatalogEntry &)> &callback) override;

@@ -20,20 +20,21 @@ unique_ptr<BaseStatistics> OpenDuckTableEntry::GetStatistics(ClientContext &cont
 TableFunction OpenDuckTableEntry::GetScanFunction(ClientContext &context, unique_ptr<FunctionData> &bind_data) {
 	auto data = make_uniq<OpenDuckScanBindData>();
 	data->catalog = &catalog.Cast<OpenDuckCatalog>();
+	data->table = this;
 	data->schema_name = schema.name;
 	data->table_name = name;
 	for (auto &column : columns.Logical()) {
 		data->column_names.push_back(column.Name());
 		data->column_types.push_back(column.Type());
 	}
-	data->estimated_rows = estimated_rows;
+	data->estimated_rows = estimated_rows.load();
 	bind_data = std::move(data);
 	return GetOpenDuckScanFunction();
 }
 
 TableStorageInfo OpenDuckTableEntry::GetStorageInfo(ClientContext &context) {
 	TableStorageInfo info;
-	info.cardinality = estimated_rows;
+	info.cardinality = estimated_rows.load();
 	return info;
 }
 

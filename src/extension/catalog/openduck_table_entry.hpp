@@ -10,6 +10,8 @@
 
 #include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
 
+#include <atomic>
+
 namespace openduck {
 
 class OpenDuckTableEntry : public duckdb::TableCatalogEntry {
@@ -21,7 +23,11 @@ public:
 		return is_view;
 	}
 	duckdb::idx_t EstimatedRows() const {
-		return estimated_rows;
+		return estimated_rows.load();
+	}
+	//! Row estimates change with every write; the entry stays, the number moves.
+	void SetEstimatedRows(duckdb::idx_t rows) {
+		estimated_rows = rows;
 	}
 
 	duckdb::unique_ptr<duckdb::BaseStatistics> GetStatistics(duckdb::ClientContext &context,
@@ -32,7 +38,7 @@ public:
 
 private:
 	bool is_view;
-	duckdb::idx_t estimated_rows;
+	std::atomic<duckdb::idx_t> estimated_rows;
 };
 
 } // namespace openduck

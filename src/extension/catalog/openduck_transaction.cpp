@@ -28,9 +28,7 @@ RemoteCatalogSnapshot &OpenDuckTransaction::Snapshot() {
 }
 
 void OpenDuckTransaction::InvalidateSnapshot() {
-	if (snapshot) {
-		retired_snapshots.push_back(std::move(snapshot));
-	}
+	snapshot.reset();
 }
 
 OpenDuckTransactionManager::OpenDuckTransactionManager(duckdb::AttachedDatabase &db, OpenDuckCatalog &catalog_p)

@@ -16,7 +16,6 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
-#include <vector>
 
 namespace openduck {
 
@@ -37,9 +36,8 @@ public:
 
 private:
 	OpenDuckCatalog &catalog;
+	//! The catalog keeps every snapshot alive for the life of the attach, so dropping it is safe.
 	std::shared_ptr<RemoteCatalogSnapshot> snapshot;
-	//! Replaced snapshots stay alive until the transaction ends: plans may still point into them.
-	std::vector<std::shared_ptr<RemoteCatalogSnapshot>> retired_snapshots;
 };
 
 class OpenDuckTransactionManager : public duckdb::TransactionManager {

@@ -138,11 +138,17 @@ static InsertionOrderPreservingMap<string> OpenDuckScanToString(TableFunctionToS
 	return result;
 }
 
+static BindInfo OpenDuckScanBindInfo(const optional_ptr<FunctionData> bind_data_p) {
+	auto &bind_data = bind_data_p->Cast<OpenDuckScanBindData>();
+	return BindInfo(*bind_data.table);
+}
+
 TableFunction GetOpenDuckScanFunction() {
 	TableFunction function("openduck_scan", {}, OpenDuckScanFunction);
 	function.init_global = OpenDuckScanInitGlobal;
 	function.cardinality = OpenDuckScanCardinality;
 	function.to_string = OpenDuckScanToString;
+	function.get_bind_info = OpenDuckScanBindInfo;
 	function.projection_pushdown = true;
 	function.filter_pushdown = true;
 	function.filter_prune = false;

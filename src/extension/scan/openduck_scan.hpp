@@ -17,6 +17,8 @@ class OpenDuckCatalog;
 
 struct OpenDuckScanBindData : public duckdb::TableFunctionData {
 	OpenDuckCatalog *catalog = nullptr;
+	//! The entry scanned; lets DESCRIBE and constraint checks see the table behind the scan.
+	duckdb::TableCatalogEntry *table = nullptr;
 	std::string schema_name;
 	std::string table_name;
 	duckdb::vector<std::string> column_names;

@@ -1,0 +1,46 @@
+#include "catalog/remote_catalog_snapshot.hpp"
+
+namespace openduck {
+
+using namespace duckdb; // NOLINT
+
+static std::string TextOrEmpty(const Value &value) {
+	return value.IsNull() ? std::string() : value.ToString();
+}
+
+void RemoteCatalogRows::Append(DataChunk &chunk) {
+	for (idx_t row = 0; row < chunk.size(); row++) {
+		RemoteCatalogRow entry;
+		entry.schema_name = TextOrEmpty(chunk.GetValue(0, row));
+		entry.table_name = TextOrEmpty(chunk.GetValue(1, row));
+		auto is_view = chunk.GetValue(2, row);
+		entry.is_view = !is_view.IsNull() && is_view.GetValue<bool>();
+		auto size = chunk.GetValue(3, row);
+		entry.estimated_rows = size.IsNull() ? 0 : static_cast<idx_t>(size.GetValue<int64_t>());
+		entry.column_name = TextOrEmpty(chunk.GetValue(4, row));
+		entry.data_type = TextOrEmpty(chunk.GetValue(5, row));
+		auto nullable = chunk.GetValue(6, row);
+		entry.is_nullable = nullable.IsNull() || nullable.GetValue<bool>();
+		// Length-prefixed fields keep the fingerprint unambiguous whatever the names contain.
+		for (auto *field : {&entry.schema_name, &entry.table_name, &entry.column_name, &entry.data_type}) {
+			fingerprint += std::to_string(field->size()) + ":" + *field;
+		}
+		fingerprint += entry.is_view ? "V" : "T";
+		fingerprint += entry.is_nullable ? "N;" : "R;";
+		rows.push_back(std::move(entry));
+	}
+}
+
+void RemoteCatalogSnapshot::UpdateEstimates(const RemoteCatalogRows &rows) {
+	for (auto &row : rows.Rows()) {
+		if (row.table_name.empty()) {
+			continue;
+		}
+		auto schema = schemas.find(row.schema_name);
+		if (schema != schemas.end()) {
+			schema->second->UpdateEstimate(row.table_name, row.estimated_rows);
+		}
+	}
+}
+
+} // namespace openduck
