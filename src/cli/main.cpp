@@ -44,8 +44,10 @@ Flags:
                              the server listens on loopback only.
       --host ADDR            Address to listen on. Default: 127.0.0.1. A non-loopback address
                              requires a token.
-  -p, --port PORT            TCP port for gRPC and HTTP GET /health. Default: 7878 (0 picks a
-                             free port; the log line says which).
+  -p, --port PORT            TCP port for gRPC. Default: 7878 (0 picks a free port; the start-up
+                             log line says which).
+      --health-port PORT     TCP port for plain HTTP GET /health. Default: the gRPC port + 1
+                             (7879); 0 turns it off.
       --data-dir DIR         Directory holding the databases. Default: $OPENDUCK_DATA_DIR, else
                              ./openduck-data
       --max-message-size N   Largest gRPC message in bytes, either direction. Default: 67108864.
@@ -53,8 +55,8 @@ Flags:
   -h, --help                 Show this help
 
 Health:
-  curl http://localhost:7878/health        (plain HTTP on the same port)
-  grpc.health.v1.Health/Check              (standard gRPC health service)
+  curl http://localhost:7879/health        (plain HTTP, on --health-port)
+  grpc.health.v1.Health/Check              (standard gRPC health service, on the gRPC port)
 
 SIGINT or SIGTERM stops the server cleanly.
 )";
@@ -122,6 +124,13 @@ int Serve(const std::vector<std::string> &args) {
 			if (!ParsePort(text, options.port)) {
 				UsageError("invalid port \"" + text + "\"", SERVE_HELP);
 			}
+		} else if (arg == "--health-port") {
+			auto text = next_value();
+			uint16_t health_port = 0;
+			if (!ParsePort(text, health_port)) {
+				UsageError("invalid health port \"" + text + "\"", SERVE_HELP);
+			}
+			options.health_port = health_port;
 		} else if (arg == "--data-dir") {
 			options.data_dir = next_value();
 		} else if (arg == "--max-message-size") {

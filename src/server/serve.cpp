@@ -2,7 +2,7 @@
 
 #include "protocol/protocol_constants.hpp"
 #include "server/execution_service.hpp"
-#include "server/front_door.hpp"
+#include "server/health_http_server.hpp"
 #include "server/query_log.hpp"
 #include "server/token_auth.hpp"
 #include "storage/database_store.hpp"
@@ -47,7 +47,6 @@ int RunServe(const ServeOptions &options) {
 	auto max_message_bytes = options.max_message_bytes > 0 ? options.max_message_bytes : DEFAULT_MAX_MESSAGE_BYTES;
 
 	std::unique_ptr<DatabaseStore> store;
-	std::unique_ptr<FrontDoor> front_door;
 	try {
 		store = std::unique_ptr<DatabaseStore>(new LocalFileDatabaseStore(options.data_dir));
 		auto databases = options.databases;
@@ -57,7 +56,6 @@ int RunServe(const ServeOptions &options) {
 		for (auto &name : databases) {
 			store->CreateDatabase(name);
 		}
-		front_door = std::unique_ptr<FrontDoor>(new FrontDoor(host, options.port));
 	} catch (std::exception &ex) {
 		LogEvent(std::string("cannot start: ") + duckdb::ErrorData(ex).RawMessage());
 		return 1;
@@ -73,28 +71,48 @@ int RunServe(const ServeOptions &options) {
 	// Clients ping every 30 s during long calls; never treat that as abuse.
 	builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
 	builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+	// Two servers must never share a port silently (gRPC enables SO_REUSEPORT by default).
+	builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+	int grpc_port = 0;
+	auto grpc_host = host.find(':') != std::string::npos && host.front() != '[' ? "[" + host + "]" : host;
+	builder.AddListeningPort(grpc_host + ":" + std::to_string(options.port), grpc::InsecureServerCredentials(),
+	                         &grpc_port);
 	auto server = builder.BuildAndStart();
-	if (!server) {
-		LogEvent("cannot start the gRPC server");
+	if (!server || grpc_port == 0) {
+		LogEvent("cannot start: cannot listen on " + host + ":" + std::to_string(options.port) +
+		         " (is another server using the port?)");
 		return 1;
 	}
-	auto *store_ptr = store.get();
-	front_door->Start(*server, [store_ptr]() {
-		std::string body = "{\"status\":\"ok\",\"protocol_version\":" + std::to_string(PROTOCOL_VERSION) +
-		                   ",\"databases\":[";
-		auto names = store_ptr->ListDatabases();
-		for (size_t i = 0; i < names.size(); i++) {
-			body += (i ? ",\"" : "\"") + JsonEscape(names[i]) + "\"";
+	std::unique_ptr<HealthHttpServer> health;
+	if (options.health_port != 0) {
+		auto health_port = options.health_port < 0 ? grpc_port + 1 : options.health_port;
+		try {
+			health = std::unique_ptr<HealthHttpServer>(new HealthHttpServer(host, static_cast<uint16_t>(health_port)));
+		} catch (std::exception &ex) {
+			LogEvent(std::string("cannot start: ") + duckdb::ErrorData(ex).RawMessage() +
+			         " (choose another --health-port, or 0 to turn HTTP health off)");
+			server->Shutdown();
+			return 1;
 		}
-		return body + "]}";
-	});
+		auto *store_ptr = store.get();
+		health->Start([store_ptr]() {
+			std::string body = "{\"status\":\"ok\",\"protocol_version\":" + std::to_string(PROTOCOL_VERSION) +
+			                   ",\"databases\":[";
+			auto names = store_ptr->ListDatabases();
+			for (size_t i = 0; i < names.size(); i++) {
+				body += (i ? ",\"" : "\"") + JsonEscape(names[i]) + "\"";
+			}
+			return body + "]}";
+		});
+	}
 
 	std::string served;
 	for (auto &name : store->ListDatabases()) {
 		served += (served.empty() ? "" : ", ") + name;
 	}
-	LogEvent("openduck serve listening on " + host + ":" + std::to_string(front_door->Port()) +
-	         " (gRPC and HTTP GET /health); databases: " + served + "; storage: " + store->Describe());
+	LogEvent("openduck serve listening on " + host + ":" + std::to_string(grpc_port) + " (gRPC)" +
+	         (health ? ", health on http://" + host + ":" + std::to_string(health->Port()) + "/health" : "") +
+	         "; databases: " + served + "; storage: " + store->Describe());
 	if (auth.Enabled()) {
 		LogEvent("token authentication is on");
 	} else {
@@ -104,7 +122,9 @@ int RunServe(const ServeOptions &options) {
 	int received = 0;
 	sigwait(&signals, &received);
 	LogEvent(std::string("received ") + (received == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
-	front_door->Stop();
+	if (health) {
+		health->Stop();
+	}
 	server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
 	server->Wait();
 	LogEvent("stopped");

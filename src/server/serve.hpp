@@ -17,6 +17,8 @@ namespace openduck {
 struct ServeOptions {
 	std::string host;
 	uint16_t port = 7878;
+	//! Port for HTTP GET /health: -1 means port + 1, 0 turns it off.
+	int32_t health_port = -1;
 	std::string data_dir = "openduck-data";
 	std::vector<std::string> databases;
 	std::string token;

@@ -1,6 +1,6 @@
 #include "duckdb/common/exception.hpp"
 #include "protocol/endpoint.hpp"
-#include "server/front_door.hpp"
+#include "server/health_http_server.hpp"
 #include "server/token_auth.hpp"
 
 #include <gtest/gtest.h>
@@ -46,7 +46,7 @@ TEST(TokenAuth, ConstantTimeEquals) {
 	EXPECT_FALSE(openduck::ConstantTimeEquals("", "x"));
 }
 
-TEST(FrontDoor, LoopbackDetection) {
+TEST(HealthHttpServer, LoopbackDetection) {
 	EXPECT_TRUE(openduck::IsLoopbackHost("127.0.0.1"));
 	EXPECT_TRUE(openduck::IsLoopbackHost("127.1.2.3"));
 	EXPECT_TRUE(openduck::IsLoopbackHost("localhost"));

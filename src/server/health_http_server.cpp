@@ -1,10 +1,8 @@
-#include "server/front_door.hpp"
+#include "server/health_http_server.hpp"
 
 #include "duckdb/common/exception.hpp"
 
 #include <arpa/inet.h>
-#include <grpcpp/server.h>
-#include <grpcpp/server_posix.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -28,7 +26,7 @@ bool IsLoopbackHost(const std::string &host) {
 	return false;
 }
 
-FrontDoor::FrontDoor(const std::string &host, uint16_t port) {
+HealthHttpServer::HealthHttpServer(const std::string &host, uint16_t port) {
 	addrinfo hints;
 	std::memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -70,17 +68,16 @@ FrontDoor::FrontDoor(const std::string &host, uint16_t port) {
 	}
 }
 
-FrontDoor::~FrontDoor() {
+HealthHttpServer::~HealthHttpServer() {
 	Stop();
 }
 
-void FrontDoor::Start(grpc::Server &server_p, std::function<std::string()> health_body_p) {
-	server = &server_p;
+void HealthHttpServer::Start(std::function<std::string()> health_body_p) {
 	health_body = std::move(health_body_p);
 	acceptor = std::thread([this]() { AcceptLoop(); });
 }
 
-void FrontDoor::Stop() {
+void HealthHttpServer::Stop() {
 	if (stopping.exchange(true)) {
 		return;
 	}
@@ -96,7 +93,7 @@ void FrontDoor::Stop() {
 	}
 }
 
-void FrontDoor::AcceptLoop() {
+void HealthHttpServer::AcceptLoop() {
 	while (!stopping) {
 		pollfd waiting {listen_fd, POLLIN, 0};
 		int ready = poll(&waiting, 1, 200);
@@ -109,8 +106,8 @@ void FrontDoor::AcceptLoop() {
 		}
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		// Sniffing waits for the client's first bytes; do it off the accept loop.
-		std::thread([this, fd]() { Route(fd); }).detach();
+		// Reading the request waits on the client; do it off the accept loop.
+		std::thread([this, fd]() { Answer(fd); }).detach();
 	}
 }
 
@@ -130,21 +127,13 @@ static std::string HttpResponse(const std::string &status, const std::string &bo
 	       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
 }
 
-void FrontDoor::Route(int fd) {
+void HealthHttpServer::Answer(int fd) {
 	char head[4];
 	pollfd waiting {fd, POLLIN, 0};
 	ssize_t peeked = 0;
 	// A client that connects and says nothing for 10 s is dropped.
 	if (poll(&waiting, 1, 10000) > 0) {
 		peeked = recv(fd, head, sizeof(head), MSG_PEEK | MSG_WAITALL);
-	}
-	if (peeked == 4 && std::memcmp(head, "PRI ", 4) == 0) {
-		if (stopping) {
-			close(fd);
-			return;
-		}
-		grpc::AddInsecureChannelFromFd(server, fd);
-		return;
 	}
 	if (peeked == 4 && (std::memcmp(head, "GET ", 4) == 0 || std::memcmp(head, "HEAD", 4) == 0)) {
 		std::string request;

@@ -1,10 +1,11 @@
 //===----------------------------------------------------------------------===//
 // OpenDuck
 //
-// server/front_door.hpp
+// server/health_http_server.hpp
 //
-// One TCP port for both gRPC and plain HTTP: each new connection is sniffed;
-// HTTP/2 goes to the gRPC server, HTTP/1.1 GET /health is answered here.
+// Plain HTTP GET /health for load balancers and curl. It has its own port:
+// handing sniffed connections over to gRPC 1.51 (AddInsecureChannelFromFd)
+// loses wake-ups and stalls large result streams.
 //===----------------------------------------------------------------------===//
 
 #pragma once
@@ -14,32 +15,27 @@
 #include <string>
 #include <thread>
 
-namespace grpc {
-class Server;
-}
-
 namespace openduck {
 
-class FrontDoor {
+class HealthHttpServer {
 public:
 	//! Binds host:port (port 0 picks a free one). Throws IOException when the address is unusable.
-	FrontDoor(const std::string &host, uint16_t port);
-	~FrontDoor();
+	HealthHttpServer(const std::string &host, uint16_t port);
+	~HealthHttpServer();
 
 	uint16_t Port() const {
 		return bound_port;
 	}
 	//! Starts accepting; `health_body` produces the JSON for GET /health.
-	void Start(grpc::Server &server, std::function<std::string()> health_body);
+	void Start(std::function<std::string()> health_body);
 	void Stop();
 
 private:
 	void AcceptLoop();
-	void Route(int fd);
+	void Answer(int fd);
 
 	int listen_fd = -1;
 	uint16_t bound_port = 0;
-	grpc::Server *server = nullptr;
 	std::function<std::string()> health_body;
 	std::atomic<bool> stopping {false};
 	std::thread acceptor;
