@@ -294,10 +294,12 @@ def start_openduck(db_path, workdir):
     # A copy, so the server may write to its file without touching the cached data.
     shutil.copyfile(db_path, os.path.join(datadir, f"{SERVER_DB_NAME}.duckdb"))
     port = free_port()
-    argv = [OPENDUCK_BIN, "serve", "-p", str(port), "--data-dir", datadir, "-t", TOKEN]
+    health_port = free_port()
+    argv = [OPENDUCK_BIN, "serve", "-p", str(port), "--health-port", str(health_port), "--data-dir", datadir,
+            "-t", TOKEN]
     server = Server("openduck", argv, os.path.join(workdir, "openduck-serve.log"))
     deadline = time.time() + 60
-    url = f"http://127.0.0.1:{port}/health"
+    url = f"http://127.0.0.1:{health_port}/health"
     while True:
         if not server.alive():
             raise RuntimeError(f"openduck serve exited ({server.proc.returncode}):\n{server.log_text()}")

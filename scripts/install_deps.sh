@@ -62,7 +62,7 @@ if [ ! -x .venv/bin/python ]; then
 	log "creating .venv"
 	python3 -m venv .venv
 fi
-want="duckdb==$version duckdb-cli==$version duckdb-extension-tpch==$version duckdb-extension-quack==$version"
+want="duckdb==$version duckdb-cli==$version duckdb-extension-tpch==$version duckdb-extension-quack==$version duckdb-extension-httpfs==$version"
 stamp=".venv/.openduck-deps-$version"
 if [ ! -f "$stamp" ] || [ scripts/install_deps.sh -nt "$stamp" ] || [ clients/python/pyproject.toml -nt "$stamp" ]; then
 	log "installing Python packages"
