@@ -56,13 +56,36 @@ RemoteResult::RemoteResult(std::unique_ptr<RemoteStreamCall> call_p, std::string
 	fetcher = std::thread([this]() { FetchLoop(); });
 }
 
+RemoteResult::RemoteResult(std::string complete_stream, std::string endpoint_p, std::vector<std::string> names,
+                           std::vector<std::string> types)
+    : endpoint(std::move(endpoint_p)), column_names(std::move(names)), column_types(std::move(types)),
+      reader(new ArrowIpcStreamReader()) {
+	bytes_received = complete_stream.size();
+	std::lock_guard<std::mutex> guard(lock);
+	DecodePiece(std::make_shared<const std::string>(std::move(complete_stream)));
+	finished = true;
+	if (!reader->Finished()) {
+		error_message = "OpenDuck: result from " + endpoint + " ended before its end-of-stream marker";
+		error_type = "IO";
+	}
+}
+
+void RemoteResult::DecodePiece(std::shared_ptr<const std::string> piece) {
+	reader->Feed(std::move(piece));
+	has_schema = has_schema || reader->HasSchema();
+	ArrowArray batch;
+	while (reader->NextBatch(batch)) {
+		batches.push_back(batch);
+	}
+}
+
 RemoteResult::~RemoteResult() {
 	{
 		std::lock_guard<std::mutex> guard(lock);
 		stop = true;
 	}
 	changed.notify_all();
-	if (!finished) {
+	if (call && !finished) {
 		call->context.TryCancel();
 	}
 	if (fetcher.joinable()) {
@@ -95,12 +118,7 @@ void RemoteResult::FetchLoop() {
 			bytes_received += piece->size();
 			// The consumer reads the decoder's schema under this lock, so feed it under the lock too.
 			std::lock_guard<std::mutex> guard(lock);
-			reader->Feed(piece);
-			has_schema = has_schema || reader->HasSchema();
-			ArrowArray batch;
-			while (reader->NextBatch(batch)) {
-				batches.push_back(batch);
-			}
+			DecodePiece(std::move(piece));
 			changed.notify_all();
 		}
 		auto status = call->reader->Finish();
@@ -179,7 +197,9 @@ bool RemoteResult::Next(ArrowArray &out, const std::function<bool()> &is_interru
 }
 
 void RemoteResult::Cancel() {
-	call->context.TryCancel();
+	if (call) {
+		call->context.TryCancel();
+	}
 }
 
 RemoteClient::RemoteClient(EndpointConfig config_p) : config(std::move(config_p)) {
@@ -200,6 +220,7 @@ RemoteClient::RemoteClient(EndpointConfig config_p) : config(std::move(config_p)
 	auto credentials = config.use_tls ? grpc::SslCredentials(grpc::SslCredentialsOptions())
 	                                  : grpc::InsecureChannelCredentials();
 	channel = grpc::CreateCustomChannel(config.target, credentials, args);
+	stub = v1::ExecutionService::NewStub(channel);
 }
 
 RemoteClient::~RemoteClient() = default;
@@ -232,8 +253,7 @@ void RemoteClient::CheckConnection(const std::string &database) {
 }
 
 std::unique_ptr<RemoteResult> RemoteClient::Execute(const std::string &database, const std::string &sql,
-                                                    bool read_only) {
-	auto stub = v1::ExecutionService::NewStub(channel);
+                                                    bool read_only, const std::function<bool()> &is_interrupted) {
 	v1::ExecuteQueryRequest request;
 	request.set_protocol_version(PROTOCOL_VERSION);
 	request.set_database(database);
@@ -244,17 +264,45 @@ std::unique_ptr<RemoteResult> RemoteClient::Execute(const std::string &database,
 	grpc::ClientContext context;
 	PrepareContext(context);
 	WaitForConnection();
-	auto status = stub->ExecuteQuery(&context, request, &response);
+	// Asynchronous, so a long statement stays interruptible while the server works on it.
+	std::mutex call_lock;
+	std::condition_variable call_done;
+	bool done = false;
+	grpc::Status status;
+	stub->async()->ExecuteQuery(&context, &request, &response, [&](grpc::Status result) {
+		std::lock_guard<std::mutex> guard(call_lock);
+		status = std::move(result);
+		done = true;
+		call_done.notify_all();
+	});
+	bool interrupted = false;
+	{
+		std::unique_lock<std::mutex> guard(call_lock);
+		while (!done) {
+			call_done.wait_for(guard, std::chrono::milliseconds(20));
+			if (!done && !interrupted && is_interrupted && is_interrupted()) {
+				interrupted = true;
+				context.TryCancel();
+			}
+		}
+	}
+	if (interrupted) {
+		throw duckdb::InterruptException();
+	}
 	if (!status.ok()) {
 		ThrowCallError(status, TrailingErrorType(context), config.endpoint);
+	}
+	std::vector<std::string> names(response.column_names().begin(), response.column_names().end());
+	std::vector<std::string> types(response.column_types().begin(), response.column_types().end());
+	if (response.complete()) {
+		return std::unique_ptr<RemoteResult>(new RemoteResult(std::move(*response.mutable_result()->mutable_arrow_ipc()),
+		                                                      config.endpoint, std::move(names), std::move(types)));
 	}
 	auto call = std::unique_ptr<RemoteStreamCall>(new RemoteStreamCall());
 	PrepareContext(call->context);
 	v1::StreamResultsRequest stream_request;
 	stream_request.set_query_id(response.query_id());
 	call->reader = stub->StreamResults(&call->context, stream_request);
-	std::vector<std::string> names(response.column_names().begin(), response.column_names().end());
-	std::vector<std::string> types(response.column_types().begin(), response.column_types().end());
 	return std::unique_ptr<RemoteResult>(
 	    new RemoteResult(std::move(call), config.endpoint, std::move(names), std::move(types)));
 }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "duckdb/common/arrow/arrow.hpp"
+#include "openduck/v1/execution.grpc.pb.h"
 #include "protocol/endpoint.hpp"
 
 #include <atomic>
@@ -22,11 +23,6 @@
 #include <thread>
 #include <vector>
 
-namespace grpc {
-class Channel;
-class ClientContext;
-} // namespace grpc
-
 namespace openduck {
 
 class ArrowIpcStreamReader;
@@ -36,7 +32,11 @@ struct RemoteStreamCall;
 //! into a small bounded queue, so network transfer overlaps with the consumer's work.
 class RemoteResult {
 public:
+	//! A streamed result: `call` is the StreamResults call to read from.
 	RemoteResult(std::unique_ptr<RemoteStreamCall> call, std::string endpoint, std::vector<std::string> names,
+	             std::vector<std::string> types);
+	//! A result that arrived whole in the ExecuteQuery response.
+	RemoteResult(std::string complete_stream, std::string endpoint, std::vector<std::string> names,
 	             std::vector<std::string> types);
 	~RemoteResult();
 
@@ -61,6 +61,8 @@ public:
 
 private:
 	void FetchLoop();
+	//! Decodes a piece of the stream into queued batches; call with `lock` held.
+	void DecodePiece(std::shared_ptr<const std::string> piece);
 	void WaitFor(const std::function<bool()> &ready, const std::function<bool()> &is_interrupted,
 	             std::unique_lock<std::mutex> &guard);
 
@@ -92,8 +94,10 @@ public:
 	//! timeout, or PermissionException when the token is rejected.
 	void CheckConnection(const std::string &database);
 	//! Starts `sql` on `database` and returns its result stream. Errors from the server are thrown
-	//! as the DuckDB exception type the server raised.
-	std::unique_ptr<RemoteResult> Execute(const std::string &database, const std::string &sql, bool read_only);
+	//! as the DuckDB exception type the server raised. `is_interrupted` is polled while the server
+	//! works; when it turns true the remote query is cancelled and InterruptException thrown.
+	std::unique_ptr<RemoteResult> Execute(const std::string &database, const std::string &sql, bool read_only,
+	                                      const std::function<bool()> &is_interrupted = nullptr);
 
 	const EndpointConfig &Config() const {
 		return config;
@@ -105,6 +109,7 @@ private:
 
 	EndpointConfig config;
 	std::shared_ptr<grpc::Channel> channel;
+	std::unique_ptr<v1::ExecutionService::Stub> stub;
 };
 
 } // namespace openduck

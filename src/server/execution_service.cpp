@@ -7,11 +7,8 @@
 #include "server/query_log.hpp"
 #include "server/result_encoder.hpp"
 
-#include <atomic>
-#include <condition_variable>
 #include <random>
 #include <sstream>
-#include <thread>
 
 namespace openduck {
 
@@ -67,6 +64,40 @@ std::unique_ptr<ExecutionService::PendingResult> ExecutionService::TakePending(c
 	return result;
 }
 
+void ExecutionService::RunStatements(PendingResult &entry, const v1::ExecuteQueryRequest &request) {
+	auto &connection = *entry.connection;
+	auto statements = connection.ExtractStatements(request.sql());
+	if (statements.empty()) {
+		throw duckdb::InvalidInputException("no SQL statement to execute");
+	}
+	for (idx_t i = 0; i < statements.size(); i++) {
+		bool last = i + 1 == statements.size();
+		duckdb::unique_ptr<duckdb::QueryResult> result;
+		if (request.read_only()) {
+			auto prepared = connection.Prepare(std::move(statements[i]));
+			if (prepared->HasError()) {
+				prepared->error.Throw();
+			}
+			if (!prepared->GetStatementProperties().IsReadOnly()) {
+				throw duckdb::PermissionException(
+				    "database \"%s\" is attached READ_ONLY: this statement would modify it", request.database());
+			}
+			duckdb::vector<duckdb::Value> no_parameters;
+			result = prepared->Execute(no_parameters, last);
+		} else {
+			auto output = last ? duckdb::QueryResultOutputType::ALLOW_STREAMING
+			                   : duckdb::QueryResultOutputType::FORCE_MATERIALIZED;
+			result = connection.SendQuery(std::move(statements[i]), output);
+		}
+		if (result->HasError()) {
+			result->ThrowError();
+		}
+		if (last) {
+			entry.result = std::move(result);
+		}
+	}
+}
+
 grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const v1::ExecuteQueryRequest *request,
                                             v1::ExecuteQueryResponse *response) {
 	auto status = CheckCall(*context);
@@ -99,46 +130,41 @@ grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const 
 	entry->database = request->database();
 	entry->instance = instance;
 	entry->started = started;
-	entry->max_chunk_bytes = request->max_chunk_bytes() == 0 ? max_message_bytes
-	                                                         : std::min(request->max_chunk_bytes(), max_message_bytes);
+	auto max_chunk_bytes = request->max_chunk_bytes() == 0 ? max_message_bytes
+	                                                       : std::min(request->max_chunk_bytes(), max_message_bytes);
+	entry->connection = duckdb::make_uniq<duckdb::Connection>(*instance);
+	bool cancelled = false;
 	try {
-		entry->connection = duckdb::make_uniq<duckdb::Connection>(*instance);
-		auto &connection = *entry->connection;
-		auto statements = connection.ExtractStatements(request->sql());
-		if (statements.empty()) {
-			throw duckdb::InvalidInputException("no SQL statement to execute");
-		}
-		for (idx_t i = 0; i < statements.size(); i++) {
-			bool last = i + 1 == statements.size();
-			auto prepared = connection.Prepare(std::move(statements[i]));
-			if (prepared->HasError()) {
-				prepared->error.Throw();
-			}
-			if (request->read_only() && !prepared->GetStatementProperties().IsReadOnly()) {
-				throw duckdb::PermissionException(
-				    "database \"%s\" is attached READ_ONLY: this statement would modify it", request->database());
-			}
-			duckdb::vector<duckdb::Value> no_parameters;
-			auto result = prepared->Execute(no_parameters, last);
-			if (result->HasError()) {
-				result->ThrowError();
-			}
-			if (last) {
-				entry->result = std::move(result);
-			}
-		}
+		CancellationWatcher::Guard watch(cancellation_watcher, *context, *entry->connection);
+		RunStatements(*entry, *request);
+		// Encode the first piece now: a small result then needs no second round trip.
+		entry->encoder = duckdb::make_uniq<ResultEncoder>(*entry->connection->context, *entry->result, max_chunk_bytes);
+		entry->encoder->Next(entry->first_piece);
+		cancelled = watch.Cancelled();
 	} catch (std::exception &ex) {
 		duckdb::ErrorData error(ex);
+		if (cancelled || context->IsCancelled()) {
+			LogQuery(entry->database, started, 0, 0, "cancelled");
+			return grpc::Status(grpc::StatusCode::CANCELLED, "query cancelled by the client");
+		}
 		LogQuery(entry->database, started, 0, 0, "error: " + duckdb::Exception::ExceptionTypeToString(error.Type()));
 		return ErrorStatus(*context, error);
 	}
-	auto query_id = NewQueryId();
-	response->set_query_id(query_id);
 	response->set_protocol_version(PROTOCOL_VERSION);
 	for (idx_t i = 0; i < entry->result->names.size(); i++) {
 		response->add_column_names(entry->result->names[i]);
 		response->add_column_types(entry->result->types[i].ToString());
 	}
+	if (entry->encoder->Finished()) {
+		auto &piece = entry->first_piece;
+		LogQuery(entry->database, started, piece.rows, piece.bytes.size(), "ok");
+		response->set_complete(true);
+		response->mutable_result()->set_row_count(piece.rows);
+		response->mutable_result()->mutable_arrow_ipc()->swap(piece.bytes);
+		return grpc::Status::OK;
+	}
+	auto query_id = NewQueryId();
+	response->set_query_id(query_id);
 	std::lock_guard<std::mutex> guard(lock);
 	DropExpiredPending();
 	pending.emplace(query_id, std::move(entry));
@@ -157,58 +183,34 @@ grpc::Status ExecutionService::StreamResults(grpc::ServerContext *context, const
 		                    "unknown or expired query id \"" + request->query_id() + "\" (results must be streamed "
 		                                                                              "within 60 s, once)");
 	}
-	// The sync API cannot wake us when the client goes away, so a watcher interrupts DuckDB.
-	std::mutex watch_lock;
-	std::condition_variable watch_done;
-	bool streaming_done = false;
-	std::atomic<bool> cancelled {false};
-	auto &connection = *entry->connection;
-	std::thread watcher([&]() {
-		std::unique_lock<std::mutex> guard(watch_lock);
-		while (!streaming_done) {
-			if (context->IsCancelled()) {
-				cancelled = true;
-				connection.Interrupt();
-				return;
-			}
-			watch_done.wait_for(guard, std::chrono::milliseconds(20));
-		}
-	});
-	auto stop_watcher = [&]() {
-		{
-			std::lock_guard<std::mutex> guard(watch_lock);
-			streaming_done = true;
-		}
-		watch_done.notify_all();
-		watcher.join();
-	};
-
 	uint64_t rows = 0;
 	uint64_t bytes = 0;
 	grpc::Status outcome = grpc::Status::OK;
 	std::string log_status = "ok";
+	CancellationWatcher::Guard watch(cancellation_watcher, *context, *entry->connection);
 	try {
-		ResultEncoder encoder(*connection.context, *entry->result, entry->max_chunk_bytes);
 		v1::ResultChunk chunk;
-		bool completed = encoder.Run([&](EncodedPiece &piece) {
+		auto &piece = entry->first_piece;
+		bool more = true;
+		while (more) {
 			rows += piece.rows;
 			bytes += piece.bytes.size();
 			chunk.set_row_count(piece.rows);
-			// Swap rather than copy, and hand the buffer back so its capacity is reused for the
-			// next piece: fresh multi-megabyte buffers cost page faults on every batch.
+			// Swap rather than copy, and take the buffer back so its capacity is reused for the next
+			// piece: fresh multi-megabyte buffers cost page faults on every batch.
 			chunk.mutable_arrow_ipc()->swap(piece.bytes);
 			bool written = writer->Write(chunk);
 			chunk.mutable_arrow_ipc()->swap(piece.bytes);
-			piece.bytes.clear();
-			return written;
-		});
-		if (!completed || cancelled) {
-			outcome = grpc::Status(grpc::StatusCode::CANCELLED, "query cancelled by the client");
-			log_status = "cancelled";
+			if (!written || watch.Cancelled()) {
+				outcome = grpc::Status(grpc::StatusCode::CANCELLED, "query cancelled by the client");
+				log_status = "cancelled";
+				break;
+			}
+			more = entry->encoder->Next(piece);
 		}
 	} catch (std::exception &ex) {
 		duckdb::ErrorData error(ex);
-		if (cancelled || context->IsCancelled()) {
+		if (watch.Cancelled() || context->IsCancelled()) {
 			outcome = grpc::Status(grpc::StatusCode::CANCELLED, "query cancelled by the client");
 			log_status = "cancelled";
 		} else {
@@ -216,7 +218,6 @@ grpc::Status ExecutionService::StreamResults(grpc::ServerContext *context, const
 			log_status = "error: " + duckdb::Exception::ExceptionTypeToString(error.Type());
 		}
 	}
-	stop_watcher();
 	LogQuery(entry->database, entry->started, rows, bytes, log_status);
 	return outcome;
 }

@@ -10,6 +10,8 @@
 #pragma once
 
 #include "openduck/v1/execution.grpc.pb.h"
+#include "server/cancellation_watcher.hpp"
+#include "server/result_encoder.hpp"
 #include "server/token_auth.hpp"
 #include "storage/database_store.hpp"
 
@@ -38,17 +40,22 @@ private:
 		std::shared_ptr<duckdb::DuckDB> instance;
 		std::unique_ptr<duckdb::Connection> connection;
 		std::unique_ptr<duckdb::QueryResult> result;
+		std::unique_ptr<ResultEncoder> encoder;
+		//! Encoded while answering ExecuteQuery; StreamResults sends it first.
+		EncodedPiece first_piece;
 		std::chrono::steady_clock::time_point started;
-		uint64_t max_chunk_bytes = 0;
 	};
 
 	grpc::Status CheckCall(const grpc::ServerContext &context) const;
 	std::unique_ptr<PendingResult> TakePending(const std::string &query_id);
+	//! Runs the statements of a request; the last one's result stays in `entry`.
+	void RunStatements(PendingResult &entry, const v1::ExecuteQueryRequest &request);
 	void DropExpiredPending();
 
 	DatabaseStore &store;
 	const TokenAuthenticator &auth;
 	uint64_t max_message_bytes;
+	CancellationWatcher cancellation_watcher;
 	std::mutex lock;
 	std::unordered_map<std::string, std::unique_ptr<PendingResult>> pending;
 };

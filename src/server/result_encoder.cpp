@@ -55,97 +55,85 @@ uint64_t EstimateArrowBytes(duckdb::Vector &vector, idx_t count) {
 }
 
 ResultEncoder::ResultEncoder(duckdb::ClientContext &context_p, duckdb::QueryResult &result_p,
-                             uint64_t max_piece_bytes_p)
-    : context(context_p), result(result_p), max_piece_bytes(max_piece_bytes_p) {
+                             uint64_t max_piece_bytes)
+    : context(context_p), result(result_p) {
 	// Leave room for IPC framing, padding and the estimate's error.
 	target_batch_bytes = std::min<uint64_t>(DEFAULT_TARGET_BATCH_BYTES, std::max<uint64_t>(max_piece_bytes / 4, 1024));
-}
-
-bool ResultEncoder::Run(const std::function<bool(EncodedPiece &)> &emit) {
-	auto properties = context.GetClientProperties();
+	properties = context.GetClientProperties();
 	// Lossless: UUID, HUGEINT, TIME WITH TIME ZONE and friends travel as Arrow extension types that
 	// DuckDB on the other side turns back into the exact type.
 	properties.arrow_lossless_conversion = true;
-	auto &types = result.types;
-	ArrowSchema schema;
-	duckdb::ArrowConverter::ToArrowSchema(&schema, types, result.names, properties);
-	ArrowIpcWriter writer(schema);
-	auto release_schema = [&]() {
-		if (schema.release) {
-			schema.release(&schema);
-		}
-	};
-	auto extension_types = duckdb::ArrowTypeExtensionData::GetExtensionTypes(context, types);
+	schema.release = nullptr;
+	duckdb::ArrowConverter::ToArrowSchema(&schema, result.types, result.names, properties);
+	writer = duckdb::make_uniq<ArrowIpcWriter>(schema);
+	extension_types = duckdb::ArrowTypeExtensionData::GetExtensionTypes(context, result.types);
+}
 
-	EncodedPiece piece;
-	try {
-		writer.WriteSchema(piece.bytes);
-		std::unique_ptr<duckdb::ArrowAppender> appender;
-		uint64_t batch_bytes = 0;
-		auto flush_batch = [&]() -> bool {
-			if (!appender || appender->RowCount() == 0) {
-				return true;
-			}
-			ArrowArray array = appender->Finalize();
-			piece.rows += appender->RowCount();
-			writer.WriteBatch(array, piece.bytes);
-			array.release(&array);
-			appender.reset();
-			batch_bytes = 0;
-			if (piece.bytes.size() >= target_batch_bytes) {
-				bool keep_going = emit(piece);
-				piece.bytes.clear();
-				piece.rows = 0;
-				return keep_going;
-			}
-			return true;
-		};
-		while (true) {
-			auto chunk = result.Fetch();
-			if (!chunk || chunk->size() == 0) {
-				break;
-			}
-			idx_t count = chunk->size();
-			uint64_t chunk_bytes = 0;
-			for (auto &column : chunk->data) {
-				chunk_bytes += EstimateArrowBytes(column, count);
-			}
-			// Slice chunks with very large values so that one batch still fits in a message.
-			idx_t slice_rows = count;
-			if (chunk_bytes > target_batch_bytes) {
-				slice_rows = std::max<idx_t>(1, count * target_batch_bytes / chunk_bytes);
-			}
-			for (idx_t offset = 0; offset < count; offset += slice_rows) {
-				idx_t end = std::min(count, offset + slice_rows);
-				if (!appender) {
-					appender = duckdb::make_uniq<duckdb::ArrowAppender>(types, STANDARD_VECTOR_SIZE, properties,
-					                                                    extension_types);
-				}
-				appender->Append(*chunk, offset, end, count);
-				batch_bytes += chunk_bytes * (end - offset) / count;
-				if (batch_bytes >= target_batch_bytes || appender->RowCount() >= MAX_BATCH_ROWS) {
-					if (!flush_batch()) {
-						release_schema();
-						return false;
-					}
-				}
-			}
-		}
-		if (result.HasError()) {
-			result.ThrowError();
-		}
-		if (!flush_batch()) {
-			release_schema();
-			return false;
-		}
-		ArrowIpcWriter::WriteEndOfStream(piece.bytes);
-		bool completed = emit(piece);
-		release_schema();
-		return completed;
-	} catch (...) {
-		release_schema();
-		throw;
+ResultEncoder::~ResultEncoder() {
+	writer.reset();
+	if (schema.release) {
+		schema.release(&schema);
 	}
+}
+
+void ResultEncoder::FlushBatch(EncodedPiece &piece) {
+	if (!appender || appender->RowCount() == 0) {
+		return;
+	}
+	piece.rows += appender->RowCount();
+	ArrowArray array = appender->Finalize();
+	writer->WriteBatch(array, piece.bytes);
+	array.release(&array);
+	appender.reset();
+	batch_bytes = 0;
+}
+
+bool ResultEncoder::Next(EncodedPiece &piece) {
+	piece.bytes.clear();
+	piece.rows = 0;
+	if (finished) {
+		return false;
+	}
+	if (!schema_written) {
+		writer->WriteSchema(piece.bytes);
+		schema_written = true;
+	}
+	auto &types = result.types;
+	while (piece.bytes.size() < target_batch_bytes) {
+		auto chunk = result.Fetch();
+		if (!chunk || chunk->size() == 0) {
+			if (result.HasError()) {
+				result.ThrowError();
+			}
+			FlushBatch(piece);
+			ArrowIpcWriter::WriteEndOfStream(piece.bytes);
+			finished = true;
+			return true;
+		}
+		idx_t count = chunk->size();
+		uint64_t chunk_bytes = 0;
+		for (auto &column : chunk->data) {
+			chunk_bytes += EstimateArrowBytes(column, count);
+		}
+		// Slice chunks with very large values so that one batch still fits in a message.
+		idx_t slice_rows = count;
+		if (chunk_bytes > target_batch_bytes) {
+			slice_rows = std::max<idx_t>(1, count * target_batch_bytes / chunk_bytes);
+		}
+		for (idx_t offset = 0; offset < count; offset += slice_rows) {
+			idx_t end = std::min(count, offset + slice_rows);
+			if (!appender) {
+				appender =
+				    duckdb::make_uniq<duckdb::ArrowAppender>(types, STANDARD_VECTOR_SIZE, properties, extension_types);
+			}
+			appender->Append(*chunk, offset, end, count);
+			batch_bytes += chunk_bytes * (end - offset) / count;
+			if (batch_bytes >= target_batch_bytes || appender->RowCount() >= MAX_BATCH_ROWS) {
+				FlushBatch(piece);
+			}
+		}
+	}
+	return true;
 }
 
 } // namespace openduck

@@ -6,7 +6,6 @@ wheel with the built extension, and the official DuckDB CLI.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
@@ -128,25 +127,35 @@ class ServerProcess:
         return self
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> "ServerProcess":
+        """Poll the standard gRPC health service on the server's port until it reports SERVING.
+
+        (HTTP GET /health is asserted separately, so a broken HTTP endpoint fails its own test
+        rather than every test.)
+        """
+        import grpc
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+
         deadline = time.monotonic() + timeout
         last_error = "no attempt"
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"openduck serve exited with code {self.process.returncode} before becoming ready.\n"
-                    f"command: {self.redacted_command()}\nstderr:\n{self.stderr_text()}"
-                )
-            try:
-                status, _ = http_get(f"http://127.0.0.1:{self.port}/health", timeout=1.0)
-                if status == 200:
-                    return self
-                last_error = f"HTTP {status}"
-            except OSError as error:
-                last_error = repr(error)
-            time.sleep(0.05)
+        with grpc.insecure_channel(self.grpc_target) as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(
+                        f"openduck serve exited with code {self.process.returncode} before becoming ready.\n"
+                        f"command: {self.redacted_command()}\nstderr:\n{self.stderr_text()}"
+                    )
+                try:
+                    status = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0).status
+                    if status == health_pb2.HealthCheckResponse.SERVING:
+                        return self
+                    last_error = f"health status {status}"
+                except grpc.RpcError as error:
+                    last_error = f"{error.code()}: {error.details()}"
+                time.sleep(0.05)
         self.kill()
         raise RuntimeError(
-            f"openduck serve did not answer GET /health within {timeout:.0f}s (last: {last_error}).\n"
+            f"openduck serve did not report SERVING on grpc.health.v1 within {timeout:.0f}s (last: {last_error}).\n"
             f"command: {self.redacted_command()}\nstderr:\n{self.stderr_text()}"
         )
 
@@ -449,12 +458,18 @@ class ProtocolClient:
         request = self.pb2.StreamResultsRequest(query_id=query_id)
         return list(self.stub.StreamResults(request, metadata=self.metadata(token), timeout=timeout))
 
+    def result_chunks(self, response):
+        """The result's chunks: inline when the server marked the response complete, else streamed."""
+        if getattr(response, "complete", False):
+            return [response.result]
+        return self.stream(response.query_id)
+
     def query(self, sql: str, database: str = "mydb", **fields):
         """(ExecuteQueryResponse, [ResultChunk], pyarrow.Table)."""
         import pyarrow as pa
 
         response = self.execute(sql, database, **fields)
-        chunks = self.stream(response.query_id)
+        chunks = self.result_chunks(response)
         payload = b"".join(chunk.arrow_ipc for chunk in chunks)
         table = pa.ipc.open_stream(pa.BufferReader(payload)).read_all()
         return response, chunks, table

@@ -45,7 +45,7 @@ def query_error(client, sql: str, database: str = "mydb", **fields) -> grpc.RpcE
 
     def run():
         response = client.execute(sql, database, **fields)
-        client.stream(response.query_id)
+        client.result_chunks(response)
 
     return rpc_error(run)
 
@@ -69,7 +69,7 @@ ORDER BY i
 def test_multi_type_result_is_a_standard_arrow_stream(client):
     response, chunks, table = client.query(MULTI_TYPE_SQL)
 
-    assert response.query_id
+    assert response.complete or response.query_id, "neither an inline result nor a query id"
     assert response.protocol_version == 1
     assert list(response.column_names) == ["i", "big", "s", "d", "dt", "ts", "flag", "maybe", "price", "pair"]
     assert list(response.column_types) == [
@@ -153,7 +153,9 @@ def test_missing_token_is_unauthenticated(client):
 
 
 def test_stream_results_also_requires_the_token(client):
-    response = client.execute("SELECT 1")
+    # Too big to travel inline, so it has to be streamed.
+    response = client.execute("SELECT range FROM range(2000000)")
+    assert not response.complete and response.query_id
     error = rpc_error(lambda: client.stream(response.query_id, token="wrong"))
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
 
@@ -209,6 +211,26 @@ def test_read_only_request_refuses_writes(client):
     # Reads are still fine.
     _, _, table = client.query("SELECT 5 AS five", read_only=True)
     assert table.to_pylist() == [{"five": 5}]
+
+
+def test_small_results_may_travel_inline(client):
+    response = client.execute("SELECT 42 AS answer")
+    if response.complete:
+        assert not response.query_id
+        table = pa.ipc.open_stream(pa.BufferReader(response.result.arrow_ipc)).read_all()
+        assert table.to_pylist() == [{"answer": 42}]
+        assert response.result.row_count == 1
+    else:
+        _, _, table = client.query("SELECT 42 AS answer")
+        assert table.to_pylist() == [{"answer": 42}]
+
+
+def test_result_is_streamed_only_once(client):
+    response = client.execute("SELECT range FROM range(2000000)")
+    assert not response.complete
+    assert sum(chunk.row_count for chunk in client.stream(response.query_id)) == 2000000
+    error = rpc_error(lambda: client.stream(response.query_id))
+    assert error.code() == grpc.StatusCode.NOT_FOUND
 
 
 def test_unknown_query_id_fails(client):

@@ -40,8 +40,9 @@ OpenDuckCatalog::~OpenDuckCatalog() = default;
 void OpenDuckCatalog::Initialize(bool load_builtin) {
 }
 
-std::unique_ptr<RemoteResult> OpenDuckCatalog::Execute(const std::string &sql) {
-	return client->Execute(settings.database, sql, settings.read_only);
+std::unique_ptr<RemoteResult> OpenDuckCatalog::Execute(ClientContext &context, const std::string &sql) {
+	return client->Execute(settings.database, sql, settings.read_only,
+	                       [&context]() { return context.interrupted.load(); });
 }
 
 //! Types come as DuckDB type strings; a user-defined type name the client does not know is
@@ -57,7 +58,7 @@ static bool TryParseRemoteType(ClientContext &context, const std::string &text, 
 }
 
 std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientContext &context) {
-	RemoteResultReader reader(context, Execute(CATALOG_QUERY));
+	RemoteResultReader reader(context, Execute(context, CATALOG_QUERY));
 	RemoteCatalogRows rows;
 	DataChunk chunk;
 	chunk.Initialize(Allocator::DefaultAllocator(), reader.Types());
@@ -130,7 +131,7 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientCont
 	}
 	for (auto &table : pending) {
 		if (table.needs_type_probe) {
-			RemoteResultReader probe(context, Execute("SELECT * FROM " + QuoteIdentifier(table.schema) + "." +
+			RemoteResultReader probe(context, Execute(context, "SELECT * FROM " + QuoteIdentifier(table.schema) + "." +
 			                                          QuoteIdentifier(table.info->table) + " LIMIT 0"));
 			ColumnList columns;
 			for (idx_t i = 0; i < probe.Types().size(); i++) {

@@ -34,8 +34,9 @@ public:
 	bool IsReadOnlyAttach() const {
 		return settings.read_only;
 	}
-	//! Runs `sql` on the remote database and returns its result stream.
-	std::unique_ptr<RemoteResult> Execute(const std::string &sql);
+	//! Runs `sql` on the remote database and returns its result stream; interrupting `context`
+	//! cancels it.
+	std::unique_ptr<RemoteResult> Execute(duckdb::ClientContext &context, const std::string &sql);
 	//! Makes the calling transaction reload the remote catalog on its next lookup.
 	void InvalidateSnapshots(duckdb::ClientContext &context);
 	//! Reads the remote catalog (one round trip).

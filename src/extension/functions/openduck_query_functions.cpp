@@ -47,7 +47,7 @@ static unique_ptr<FunctionData> OpenDuckQueryBind(ClientContext &context, TableF
 	auto data = make_uniq<OpenDuckQueryBindData>();
 	data->catalog = &GetRemoteCatalog(context, input.inputs[0]);
 	data->sql = GetSQLArgument(input.inputs[1]);
-	data->first_reader = make_uniq<RemoteResultReader>(context, data->catalog->Execute(data->sql));
+	data->first_reader = make_uniq<RemoteResultReader>(context, data->catalog->Execute(context, data->sql));
 	return_types = data->first_reader->Types();
 	names = data->first_reader->Names();
 	if (return_types.empty()) {
@@ -66,7 +66,7 @@ static unique_ptr<GlobalTableFunctionState> OpenDuckQueryInit(ClientContext &con
 		state->reader = std::move(data.first_reader);
 	} else {
 		// The plan runs again (e.g. a prepared statement): run the remote statement again too.
-		state->reader = make_uniq<RemoteResultReader>(context, data.catalog->Execute(data.sql));
+		state->reader = make_uniq<RemoteResultReader>(context, data.catalog->Execute(context, data.sql));
 	}
 	return std::move(state);
 }
@@ -128,7 +128,7 @@ static void OpenDuckExecuteScan(ClientContext &context, TableFunctionInput &inpu
 	state.done = true;
 	auto &data = input.bind_data->Cast<OpenDuckExecuteBindData>();
 	// Runs when the plan executes, not when it binds, so PREPARE/EXPLAIN never change the server.
-	RemoteResultReader reader(context, data.catalog->Execute(data.sql));
+	RemoteResultReader reader(context, data.catalog->Execute(context, data.sql));
 	DataChunk rows;
 	rows.Initialize(Allocator::DefaultAllocator(), reader.Types().empty() ? vector<LogicalType> {LogicalType::BOOLEAN}
 	                                                                      : reader.Types());

@@ -79,7 +79,7 @@ static unique_ptr<GlobalTableFunctionState> OpenDuckScanInitGlobal(ClientContext
 	if (input.column_ids.empty()) {
 		expected.push_back(LogicalType::BIGINT);
 	}
-	state->reader = make_uniq<RemoteResultReader>(context, bind_data.catalog->Execute(sql), &expected);
+	state->reader = make_uniq<RemoteResultReader>(context, bind_data.catalog->Execute(context, sql), &expected);
 	auto &received = state->reader->Types();
 	if (received.size() != expected.size()) {
 		throw IOException("OpenDuck: remote table %s.%s returned %d columns where %d were expected; it changed on "

@@ -1,0 +1,63 @@
+//===----------------------------------------------------------------------===//
+// OpenDuck
+//
+// server/cancellation_watcher.hpp
+//
+// The synchronous gRPC API cannot wake a handler when its client goes away,
+// and DuckDB only stops when interrupted; one thread watches every running
+// call and interrupts the queries of cancelled ones.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <list>
+#include <mutex>
+#include <thread>
+
+namespace duckdb {
+class Connection;
+}
+namespace grpc {
+class ServerContext;
+}
+
+namespace openduck {
+
+class CancellationWatcher {
+public:
+	CancellationWatcher();
+	~CancellationWatcher();
+
+	struct Watch {
+		grpc::ServerContext *context;
+		duckdb::Connection *connection;
+		std::atomic<bool> cancelled {false};
+	};
+
+	//! Watches `context` while the guard lives; `connection` is interrupted when the call is cancelled.
+	class Guard {
+	public:
+		Guard(CancellationWatcher &watcher, grpc::ServerContext &context, duckdb::Connection &connection);
+		~Guard();
+		bool Cancelled() const {
+			return entry->cancelled.load();
+		}
+
+	private:
+		CancellationWatcher &watcher;
+		std::list<Watch>::iterator entry;
+	};
+
+private:
+	void Loop();
+
+	std::mutex lock;
+	std::condition_variable wake;
+	std::list<Watch> watches;
+	bool stopping = false;
+	std::thread thread;
+};
+
+} // namespace openduck
