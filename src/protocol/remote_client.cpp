@@ -255,10 +255,25 @@ void RemoteClient::CheckConnection(const std::string &database) {
 std::unique_ptr<RemoteResult> RemoteClient::Execute(const std::string &database, const std::string &sql,
                                                     bool read_only, const std::function<bool()> &is_interrupted) {
 	v1::ExecuteQueryRequest request;
-	request.set_protocol_version(PROTOCOL_VERSION);
 	request.set_database(database);
 	request.set_sql(sql);
 	request.set_read_only(read_only);
+	return Start(request, is_interrupted);
+}
+
+std::unique_ptr<RemoteResult> RemoteClient::Describe(const std::string &database, const std::string &sql,
+                                                     const std::function<bool()> &is_interrupted) {
+	v1::ExecuteQueryRequest request;
+	request.set_database(database);
+	request.set_sql(sql);
+	request.set_describe_only(true);
+	return Start(request, is_interrupted);
+}
+
+std::unique_ptr<RemoteResult> RemoteClient::Start(const v1::ExecuteQueryRequest &request_p,
+                                                  const std::function<bool()> &is_interrupted) {
+	auto request = request_p;
+	request.set_protocol_version(PROTOCOL_VERSION);
 	request.set_max_chunk_bytes(config.max_message_bytes > 0 ? config.max_message_bytes : DEFAULT_MAX_MESSAGE_BYTES);
 	v1::ExecuteQueryResponse response;
 	grpc::ClientContext context;

@@ -98,6 +98,9 @@ public:
 	//! works; when it turns true the remote query is cancelled and InterruptException thrown.
 	std::unique_ptr<RemoteResult> Execute(const std::string &database, const std::string &sql, bool read_only,
 	                                      const std::function<bool()> &is_interrupted = nullptr);
+	//! Prepares `sql` without running it; the result is empty but carries the result schema.
+	std::unique_ptr<RemoteResult> Describe(const std::string &database, const std::string &sql,
+	                                       const std::function<bool()> &is_interrupted = nullptr);
 
 	const EndpointConfig &Config() const {
 		return config;
@@ -105,6 +108,8 @@ public:
 
 private:
 	void PrepareContext(grpc::ClientContext &context) const;
+	std::unique_ptr<RemoteResult> Start(const v1::ExecuteQueryRequest &request,
+	                                    const std::function<bool()> &is_interrupted);
 	void WaitForConnection();
 
 	EndpointConfig config;

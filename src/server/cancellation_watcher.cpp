@@ -38,6 +38,14 @@ void CancellationWatcher::Loop() {
 	}
 }
 
+void CancellationWatcher::InterruptAll() {
+	std::lock_guard<std::mutex> guard(lock);
+	for (auto &watch : watches) {
+		watch.cancelled = true;
+		watch.connection->Interrupt();
+	}
+}
+
 CancellationWatcher::Guard::Guard(CancellationWatcher &watcher_p, grpc::ServerContext &context,
                                   duckdb::Connection &connection)
     : watcher(watcher_p) {

@@ -50,6 +50,9 @@ public:
 		std::list<Watch>::iterator entry;
 	};
 
+	//! Interrupts every watched query (shutdown).
+	void InterruptAll();
+
 private:
 	void Loop();
 

@@ -1,6 +1,8 @@
 #include "server/execution_service.hpp"
 
 #include "duckdb/main/client_context.hpp"
+#include "duckdb/common/types/column/column_data_collection.hpp"
+#include "duckdb/main/materialized_query_result.hpp"
 #include "duckdb/main/prepared_statement.hpp"
 #include "protocol/protocol_constants.hpp"
 #include "protocol/status_mapping.hpp"
@@ -33,6 +35,12 @@ ExecutionService::ExecutionService(DatabaseStore &store_p, const TokenAuthentica
 }
 
 ExecutionService::~ExecutionService() = default;
+
+void ExecutionService::InterruptAll() {
+	cancellation_watcher.InterruptAll();
+	std::lock_guard<std::mutex> guard(lock);
+	pending.clear();
+}
 
 grpc::Status ExecutionService::CheckCall(const grpc::ServerContext &context) const {
 	if (!auth.IsAuthorized(context)) {
@@ -69,6 +77,18 @@ void ExecutionService::RunStatements(PendingResult &entry, const v1::ExecuteQuer
 	auto statements = connection.ExtractStatements(request.sql());
 	if (statements.empty()) {
 		throw duckdb::InvalidInputException("no SQL statement to execute");
+	}
+	if (request.describe_only()) {
+		auto prepared = connection.Prepare(std::move(statements.back()));
+		if (prepared->HasError()) {
+			prepared->error.Throw();
+		}
+		// An empty result of the prepared types: the encoder then writes schema + end-of-stream.
+		entry.result = duckdb::make_uniq<duckdb::MaterializedQueryResult>(
+		    prepared->GetStatementType(), prepared->GetStatementProperties(), prepared->GetNames(),
+		    duckdb::make_uniq<duckdb::ColumnDataCollection>(duckdb::Allocator::DefaultAllocator(), prepared->GetTypes()),
+		    connection.context->GetClientProperties());
+		return;
 	}
 	for (idx_t i = 0; i < statements.size(); i++) {
 		bool last = i + 1 == statements.size();

@@ -32,6 +32,8 @@ public:
 	                          v1::ExecuteQueryResponse *response) override;
 	grpc::Status StreamResults(grpc::ServerContext *context, const v1::StreamResultsRequest *request,
 	                           grpc::ServerWriter<v1::ResultChunk> *writer) override;
+	//! Stops every running query and drops results nobody streamed (shutdown).
+	void InterruptAll();
 
 private:
 	//! A statement that ran (or is running) and waits for its result to be streamed.

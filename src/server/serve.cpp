@@ -125,6 +125,8 @@ int RunServe(const ServeOptions &options) {
 	if (health) {
 		health->Stop();
 	}
+	// Running queries would hold the shutdown until they finish; stop them first.
+	service.InterruptAll();
 	server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
 	server->Wait();
 	LogEvent("stopped");

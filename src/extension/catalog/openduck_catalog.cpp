@@ -45,6 +45,10 @@ std::unique_ptr<RemoteResult> OpenDuckCatalog::Execute(ClientContext &context, c
 	                       [&context]() { return context.interrupted.load(); });
 }
 
+std::unique_ptr<RemoteResult> OpenDuckCatalog::Describe(ClientContext &context, const std::string &sql) {
+	return client->Describe(settings.database, sql, [&context]() { return context.interrupted.load(); });
+}
+
 //! Types come as DuckDB type strings; a user-defined type name the client does not know is
 //! resolved from the Arrow schema of an empty scan of the table instead.
 static bool TryParseRemoteType(ClientContext &context, const std::string &text, LogicalType &result) {

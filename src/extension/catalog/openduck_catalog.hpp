@@ -37,6 +37,8 @@ public:
 	//! Runs `sql` on the remote database and returns its result stream; interrupting `context`
 	//! cancels it.
 	std::unique_ptr<RemoteResult> Execute(duckdb::ClientContext &context, const std::string &sql);
+	//! The result schema `sql` would have, without running it.
+	std::unique_ptr<RemoteResult> Describe(duckdb::ClientContext &context, const std::string &sql);
 	//! Makes the calling transaction reload the remote catalog on its next lookup.
 	void InvalidateSnapshots(duckdb::ClientContext &context);
 	//! Reads the remote catalog (one round trip).

@@ -33,7 +33,7 @@ static std::string GetSQLArgument(const Value &sql) {
 struct OpenDuckQueryBindData : public TableFunctionData {
 	OpenDuckCatalog *catalog = nullptr;
 	std::string sql;
-	//! The statement runs at bind time to learn its result types; the scan takes this reader over.
+	//! Set when the statement had to run at bind time; the scan takes this result over.
 	mutable unique_ptr<RemoteResultReader> first_reader;
 	mutable std::mutex lock;
 };
@@ -47,9 +47,20 @@ static unique_ptr<FunctionData> OpenDuckQueryBind(ClientContext &context, TableF
 	auto data = make_uniq<OpenDuckQueryBindData>();
 	data->catalog = &GetRemoteCatalog(context, input.inputs[0]);
 	data->sql = GetSQLArgument(input.inputs[1]);
-	data->first_reader = make_uniq<RemoteResultReader>(context, data->catalog->Execute(context, data->sql));
-	return_types = data->first_reader->Types();
-	names = data->first_reader->Names();
+	// Binding may happen more than once per execution (relations, prepared statements), so learn the
+	// types without running anything. Only SQL that cannot be prepared alone (several statements
+	// that depend on each other) runs at bind time, once, and the scan then takes that result.
+	unique_ptr<RemoteResultReader> described;
+	try {
+		described = make_uniq<RemoteResultReader>(context, data->catalog->Describe(context, data->sql));
+	} catch (InterruptException &) {
+		throw;
+	} catch (std::exception &) {
+		data->first_reader = make_uniq<RemoteResultReader>(context, data->catalog->Execute(context, data->sql));
+	}
+	auto &schema_source = described ? *described : *data->first_reader;
+	return_types = schema_source.Types();
+	names = schema_source.Names();
 	if (return_types.empty()) {
 		// A statement without result columns (DDL, SET) still needs one column to be a table.
 		return_types.push_back(LogicalType::BOOLEAN);
