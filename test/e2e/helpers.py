@@ -90,6 +90,8 @@ class ServerProcess:
     extra_args: Sequence[str] = ()
     env: Dict[str, str] = field(default_factory=dict)
     pass_port: bool = True
+    # HTTP GET /health has its own port (documented default: gRPC port + 1); tests pick a free one.
+    health_port: Optional[int] = None
     process: Optional[subprocess.Popen] = field(default=None, repr=False)  # its args hold the token
     log_dir: Optional[Path] = None
 
@@ -105,6 +107,8 @@ class ServerProcess:
             cmd += ["--host", self.host]
         if self.pass_port:
             cmd += ["-p", str(self.port)]
+        if self.health_port is not None:
+            cmd += ["--health-port", str(self.health_port)]
         cmd += ["--data-dir", str(self.data_dir)]
         cmd += list(self.extra_args)
         return cmd
@@ -200,6 +204,11 @@ class ServerProcess:
         return f"127.0.0.1:{self.port}"
 
     @property
+    def health_url(self) -> str:
+        port = self.health_port if self.health_port is not None else self.port + 1
+        return f"http://127.0.0.1:{port}/health"
+
+    @property
     def pid(self) -> int:
         return self.process.pid
 
@@ -260,6 +269,7 @@ def start_server(
     pass_port: bool = True,
     wait: bool = True,
     data_dir: Optional[Path] = None,
+    health_port: Optional[int] = "free",
 ) -> ServerProcess:
     if token == "random":
         token = random_token()
@@ -272,6 +282,7 @@ def start_server(
         extra_args=list(extra_args),
         env=dict(env or {}),
         pass_port=pass_port,
+        health_port=free_port() if health_port == "free" else health_port,
     )
     server.start()
     if wait:

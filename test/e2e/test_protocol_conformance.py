@@ -246,12 +246,19 @@ def test_grpc_health_service_reports_serving(proto_server):
 
 
 def test_http_health_endpoint(proto_server):
-    status, body = helpers.http_get(f"{proto_server.endpoint}/health")
+    status, body = helpers.http_get(proto_server.health_url)
     assert status == 200
     assert len(body) < 4096
     document = json.loads(body)
-    assert isinstance(document, dict) and document
+    assert document["status"] == "ok"
+    assert document["protocol_version"] == 1
+    assert "mydb" in document["databases"]
     assert proto_server.token not in body.decode()
+
+
+def test_http_health_unknown_path_is_404(proto_server):
+    status, _ = helpers.http_get(proto_server.health_url.replace("/health", "/nope"))
+    assert status == 404
 
 
 def test_requested_chunk_size_is_respected(client):

@@ -21,6 +21,8 @@ from helpers import EXTENSION_FILE
 SEED_EXTENSION_PATH = "extensions/openduck/build/release/extension/openduck/openduck.duckdb_extension"
 SEED_TOKEN = "dev-token"
 SEED_PORT = 7878
+# HTTP health has its own port, documented as the gRPC port + 1 (README, Troubleshooting).
+SEED_HEALTH_PORT = 7879
 
 SALES = [(1, 1500.0, 10.0), (2, 250.0, 20.0), (3, 5000.0, 30.0), (1, 2500.0, 40.0)]
 PRODUCTS = [(1, 1, "widget", "tools"), (2, 2, "gadget", "toys"), (3, 3, "doohickey", "tools")]
@@ -28,10 +30,17 @@ PRODUCTS = [(1, 1, "widget", "tools"), (2, 2, "gadget", "toys"), (3, 3, "doohick
 
 @pytest.fixture(scope="module")
 def seed_server(server_binary, tmp_path_factory):
-    if not helpers.port_is_free(SEED_PORT):
-        pytest.fail(f"port {SEED_PORT} is busy; the seed examples hard-code http://localhost:{SEED_PORT}", pytrace=False)
+    for port in (SEED_PORT, SEED_HEALTH_PORT):
+        if not helpers.port_is_free(port):
+            pytest.fail(f"port {port} is busy; the seed examples hard-code http://localhost:{SEED_PORT}", pytrace=False)
     server = helpers.start_server(
-        tmp_path_factory.mktemp("seed"), databases=("mydb", "lakehouse"), token=SEED_TOKEN, port=SEED_PORT, pass_port=False, host=None
+        tmp_path_factory.mktemp("seed"),
+        databases=("mydb", "lakehouse"),
+        token=SEED_TOKEN,
+        port=SEED_PORT,
+        pass_port=False,
+        host=None,
+        health_port=None,
     )
     helpers.setup_remote(
         server,
@@ -210,10 +219,13 @@ def test_show_all_tables_after_attach(sql_con):
 
 
 def test_information_schema_query_as_written(sql_con):
-    # The seed filters on table_schema = 'cloud' (the alias), not table_catalog; a user typing it
-    # expects the remote tables back, so that is what is asserted.
+    # The seed filters on table_schema = 'cloud'. In DuckDB an ATTACH alias is a catalog, and the
+    # remote tables live in its schema 'main', so the query runs but matches nothing; the README
+    # gives the working form (table_catalog), which must list every remote table.
     sql_con.execute("ATTACH 'openduck:mydb?token=dev-token' AS cloud;")
-    names = sql_con.sql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'cloud';").fetchall()
+    as_written = sql_con.sql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'cloud';")
+    assert as_written.fetchall() == []
+    names = sql_con.sql("SELECT table_name FROM information_schema.tables WHERE table_catalog = 'cloud';").fetchall()
     assert sorted(n for (n,) in names) == ["large_table", "sales", "users"]
 
 
@@ -256,5 +268,5 @@ def test_cli_example_as_written(user_dir):
 
 
 def test_health_check_from_troubleshooting(seed_server):
-    with urllib.request.urlopen(f"http://localhost:{SEED_PORT}/health", timeout=5) as response:
+    with urllib.request.urlopen(f"http://localhost:{SEED_HEALTH_PORT}/health", timeout=5) as response:
         assert response.status == 200
