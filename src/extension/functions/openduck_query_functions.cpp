@@ -53,9 +53,14 @@ static unique_ptr<FunctionData> OpenDuckQueryBind(ClientContext &context, TableF
 	unique_ptr<RemoteResultReader> described;
 	try {
 		described = make_uniq<RemoteResultReader>(context, data->catalog->Describe(context, data->sql));
-	} catch (InterruptException &) {
-		throw;
-	} catch (std::exception &) {
+	} catch (std::exception &ex) {
+		// Only SQL that the server could not prepare alone gets a second chance, not a dead
+		// connection, a rejected token or an interrupt.
+		auto type = ErrorData(ex).Type();
+		if (type == ExceptionType::IO || type == ExceptionType::PERMISSION || type == ExceptionType::INTERRUPT ||
+		    type == ExceptionType::NETWORK) {
+			throw;
+		}
 		data->first_reader = make_uniq<RemoteResultReader>(context, data->catalog->Execute(context, data->sql));
 	}
 	auto &schema_source = described ? *described : *data->first_reader;
