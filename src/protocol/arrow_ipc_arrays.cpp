@@ -17,12 +17,14 @@ struct ExportedArray {
 	ArrowArray dictionary;
 };
 
-void ReleaseArray(ArrowArray *array) {
-	if (!array || !array->release) {
+//! Releases an exported array or schema: children (unless a consumer moved them out, which nulls
+//! their release), then the dictionary, then the holder.
+template <class EXPORTED, class ARROW_STRUCT>
+void ReleaseExported(ARROW_STRUCT *exported_struct) {
+	if (!exported_struct || !exported_struct->release) {
 		return;
 	}
-	auto exported = static_cast<ExportedArray *>(array->private_data);
-	// Consumers may have moved children out (then their release is null).
+	auto exported = static_cast<EXPORTED *>(exported_struct->private_data);
 	for (auto &child : exported->children) {
 		if (child.release) {
 			child.release(&child);
@@ -32,7 +34,7 @@ void ReleaseArray(ArrowArray *array) {
 		exported->dictionary.release(&exported->dictionary);
 	}
 	delete exported;
-	array->release = nullptr;
+	exported_struct->release = nullptr;
 }
 
 struct ExportedSchema {
@@ -42,21 +44,12 @@ struct ExportedSchema {
 	ArrowSchema dictionary;
 };
 
+void ReleaseArray(ArrowArray *array) {
+	ReleaseExported<ExportedArray>(array);
+}
+
 void ReleaseSchema(ArrowSchema *schema) {
-	if (!schema || !schema->release) {
-		return;
-	}
-	auto exported = static_cast<ExportedSchema *>(schema->private_data);
-	for (auto &child : exported->children) {
-		if (child.release) {
-			child.release(&child);
-		}
-	}
-	if (exported->dictionary.release) {
-		exported->dictionary.release(&exported->dictionary);
-	}
-	delete exported;
-	schema->release = nullptr;
+	ReleaseExported<ExportedSchema>(schema);
 }
 
 } // namespace

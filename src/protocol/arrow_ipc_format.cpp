@@ -546,4 +546,25 @@ void ArrowIpcCopyBits(const uint8_t *bits, int64_t bit_offset, int64_t count, ui
 	}
 }
 
+int64_t ArrowIpcType::ExpectedChildCount() const {
+	switch (layout) {
+	case ArrowIpcLayout::LIST:
+	case ArrowIpcLayout::LARGE_LIST:
+	case ArrowIpcLayout::LIST_VIEW:
+	case ArrowIpcLayout::LARGE_LIST_VIEW:
+	case ArrowIpcLayout::FIXED_SIZE_LIST:
+	case ArrowIpcLayout::MAP:
+		return 1;
+	case ArrowIpcLayout::RUN_END_ENCODED:
+		return 2;
+	case ArrowIpcLayout::STRUCT:
+		return -1;
+	case ArrowIpcLayout::SPARSE_UNION:
+	case ArrowIpcLayout::DENSE_UNION:
+		return static_cast<int64_t>(type_ids.size());
+	default:
+		return 0;
+	}
+}
+
 } // namespace openduck

@@ -79,6 +79,8 @@ enum class ArrowIpcTimeUnit : int16_t { SECOND = 0, MILLISECOND = 1, MICROSECOND
 struct ArrowIpcType {
 	ArrowIpcTypeId id = ArrowIpcTypeId::INVALID;
 	//! Derived by Finalize(): memory layout and fixed byte width (FIXED_WIDTH only).
+	//! How many child fields this type's layout needs; -1 for any number (structs).
+	int64_t ExpectedChildCount() const;
 	ArrowIpcLayout layout = ArrowIpcLayout::NA;
 	int64_t byte_width = 0;
 

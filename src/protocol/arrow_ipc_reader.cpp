@@ -633,42 +633,19 @@ void ArrowIpcReaderState::ReadField(const fb::Field &source, ArrowIpcReaderField
 		ReadField(*children->Get(i), field.children[i], depth + 1);
 	}
 	// Check the children each layout needs, so decoding can rely on them.
-	size_t expected = 0;
-	switch (field.type.layout) {
-	case ArrowIpcLayout::LIST:
-	case ArrowIpcLayout::LARGE_LIST:
-	case ArrowIpcLayout::LIST_VIEW:
-	case ArrowIpcLayout::LARGE_LIST_VIEW:
-	case ArrowIpcLayout::FIXED_SIZE_LIST:
-		expected = 1;
-		break;
-	case ArrowIpcLayout::MAP:
-		expected = 1;
-		if (child_count == 1 &&
-		    (field.children[0].type.layout != ArrowIpcLayout::STRUCT || field.children[0].children.size() != 2 ||
-		     field.children[0].dictionary_encoded)) {
-			Fail("map field '%s' must have a struct child with key and value", field.name);
+	auto needed = field.type.ExpectedChildCount();
+	size_t expected = needed < 0 ? child_count : static_cast<size_t>(needed);
+	if (field.type.layout == ArrowIpcLayout::MAP && child_count == 1 &&
+	    (field.children[0].type.layout != ArrowIpcLayout::STRUCT || field.children[0].children.size() != 2 ||
+	     field.children[0].dictionary_encoded)) {
+		Fail("map field '%s' must have a struct child with key and value", field.name);
+	}
+	if (field.type.layout == ArrowIpcLayout::RUN_END_ENCODED && child_count == 2) {
+		auto &run_ends = field.children[0];
+		if (run_ends.dictionary_encoded || run_ends.type.id != ArrowIpcTypeId::INT || !run_ends.type.is_signed ||
+		    run_ends.type.bit_width < 16) {
+			Fail("run ends of field '%s' must be int16, int32 or int64", field.name);
 		}
-		break;
-	case ArrowIpcLayout::STRUCT:
-		expected = child_count;
-		break;
-	case ArrowIpcLayout::SPARSE_UNION:
-	case ArrowIpcLayout::DENSE_UNION:
-		expected = field.type.type_ids.size();
-		break;
-	case ArrowIpcLayout::RUN_END_ENCODED:
-		expected = 2;
-		if (child_count == 2) {
-			auto &run_ends = field.children[0];
-			if (run_ends.dictionary_encoded || run_ends.type.id != ArrowIpcTypeId::INT || !run_ends.type.is_signed ||
-			    run_ends.type.bit_width < 16) {
-				Fail("run ends of field '%s' must be int16, int32 or int64", field.name);
-			}
-		}
-		break;
-	default:
-		break;
 	}
 	if (child_count != expected) {
 		Fail("field '%s' of type '%s' has %llu children, expected %llu", field.name, field.type.ToFormat(),

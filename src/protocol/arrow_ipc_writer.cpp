@@ -455,30 +455,11 @@ struct ArrowIpcWriter::Impl {
 	}
 
 	static void CheckChildren(const WriterField &field) {
-		size_t expected;
-		switch (field.type.layout) {
-		case ArrowIpcLayout::LIST:
-		case ArrowIpcLayout::LARGE_LIST:
-		case ArrowIpcLayout::LIST_VIEW:
-		case ArrowIpcLayout::LARGE_LIST_VIEW:
-		case ArrowIpcLayout::FIXED_SIZE_LIST:
-		case ArrowIpcLayout::MAP:
-			expected = 1;
-			break;
-		case ArrowIpcLayout::RUN_END_ENCODED:
-			expected = 2;
-			break;
-		case ArrowIpcLayout::STRUCT:
+		auto expected = field.type.ExpectedChildCount();
+		if (expected < 0) {
 			return;
-		case ArrowIpcLayout::SPARSE_UNION:
-		case ArrowIpcLayout::DENSE_UNION:
-			expected = field.type.type_ids.size();
-			break;
-		default:
-			expected = 0;
-			break;
 		}
-		if (field.children.size() != expected) {
+		if (field.children.size() != static_cast<size_t>(expected)) {
 			throw InvalidInputException("Arrow IPC writer: format '%s' needs %llu children, schema has %llu",
 			                            field.schema->format, (unsigned long long)expected,
 			                            (unsigned long long)field.children.size());
