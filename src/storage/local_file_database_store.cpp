@@ -73,6 +73,8 @@ std::shared_ptr<duckdb::DuckDB> LocalFileDatabaseStore::OpenLocked(const std::st
 	config.SetOptionByName("enable_external_access", duckdb::Value::BOOLEAN(false));
 	config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
 	config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
+	// Only this server's DuckDB opens these files, so new databases may use every type (VARIANT...).
+	config.SetOptionByName("storage_compatibility_version", duckdb::Value("latest"));
 	auto database = std::make_shared<duckdb::DuckDB>(path, &config);
 	open_databases.emplace(name, database);
 	return database;

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 
+import duckdb
+
 import pytest
 
 import helpers
@@ -176,3 +178,12 @@ def test_python_values_match_reference(con, local_reference):
     assert con.sql(f"SELECT {cols} FROM cloud.all_types ORDER BY id").fetchall() == con.sql(
         f"SELECT {cols} FROM {reference} ORDER BY id"
     ).fetchall()
+
+
+def test_type_without_arrow_form_fails_clearly(con):
+    # DuckDB 1.5.5 has no Arrow form for VARIANT: the scan must fail with a clear error naming the
+    # type, never return a silently converted value; casting on the server still works.
+    helpers.remote_execute(con, "CREATE OR REPLACE TABLE variant_values AS SELECT 42::VARIANT AS v")
+    with pytest.raises(duckdb.NotImplementedException, match="VARIANT"):
+        con.sql("SELECT v FROM cloud.variant_values").fetchall()
+    assert remote_query(con, "SELECT v::INTEGER FROM variant_values").fetchall() == [(42,)]
