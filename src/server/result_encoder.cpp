@@ -81,6 +81,7 @@ void ResultEncoder::FlushBatch(EncodedPiece &piece) {
 		return;
 	}
 	piece.rows += appender->RowCount();
+	rows_per_batch = std::max<idx_t>(appender->RowCount(), STANDARD_VECTOR_SIZE);
 	ArrowArray array = appender->Finalize();
 	writer->WriteBatch(array, piece.bytes);
 	array.release(&array);
@@ -123,8 +124,8 @@ bool ResultEncoder::Next(EncodedPiece &piece) {
 		for (idx_t offset = 0; offset < count; offset += slice_rows) {
 			idx_t end = std::min(count, offset + slice_rows);
 			if (!appender) {
-				appender =
-				    duckdb::make_uniq<duckdb::ArrowAppender>(types, STANDARD_VECTOR_SIZE, properties, extension_types);
+				// Sized like the previous batch, so Arrow buffers do not regrow (and copy) as rows arrive.
+				appender = duckdb::make_uniq<duckdb::ArrowAppender>(types, rows_per_batch, properties, extension_types);
 			}
 			appender->Append(*chunk, offset, end, count);
 			batch_bytes += chunk_bytes * (end - offset) / count;

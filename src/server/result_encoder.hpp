@@ -49,6 +49,7 @@ private:
 	duckdb::unordered_map<duckdb::idx_t, const duckdb::shared_ptr<duckdb::ArrowTypeExtensionData>> extension_types;
 	duckdb::unique_ptr<duckdb::ArrowAppender> appender;
 	uint64_t batch_bytes = 0;
+	duckdb::idx_t rows_per_batch = STANDARD_VECTOR_SIZE;
 	bool schema_written = false;
 	bool finished = false;
 };
