@@ -49,6 +49,31 @@ std::unique_ptr<RemoteResult> OpenDuckCatalog::Describe(ClientContext &context, 
 	return client->Describe(settings.database, sql, [&context]() { return context.interrupted.load(); });
 }
 
+bool OpenDuckCatalog::LookupResultShape(const std::string &sql, ResultShape &shape) {
+	std::lock_guard<std::mutex> guard(result_shapes_lock);
+	auto entry = result_shapes.find(sql);
+	if (entry == result_shapes.end()) {
+		return false;
+	}
+	shape = entry->second;
+	return true;
+}
+
+void OpenDuckCatalog::RememberResultShape(const std::string &sql, ResultShape shape) {
+	// Bounded without bookkeeping: a full cache starts over.
+	constexpr size_t MAX_RESULT_SHAPES = 256;
+	std::lock_guard<std::mutex> guard(result_shapes_lock);
+	if (result_shapes.size() >= MAX_RESULT_SHAPES) {
+		result_shapes.clear();
+	}
+	result_shapes[sql] = std::move(shape);
+}
+
+void OpenDuckCatalog::ForgetResultShapes() {
+	std::lock_guard<std::mutex> guard(result_shapes_lock);
+	result_shapes.clear();
+}
+
 //! Types come as DuckDB type strings; a user-defined type name the client does not know is
 //! resolved from the Arrow schema of an empty scan of the table instead.
 static bool TryParseRemoteType(ClientContext &context, const std::string &text, LogicalType &result) {
@@ -81,6 +106,7 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientConte
 		}
 	}
 	auto snapshot = BuildSnapshot(context, rows);
+	ForgetResultShapes();
 	std::lock_guard<std::mutex> guard(snapshots_lock);
 	// Plans bound in one transaction may run in a later one (prepared statements, Python relations),
 	// so a replaced snapshot lives as long as the attach. Only schema changes create new ones.
@@ -156,6 +182,7 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientCont
 
 void OpenDuckCatalog::InvalidateSnapshots(ClientContext &context) {
 	OpenDuckTransaction::Get(context, *this).InvalidateSnapshot();
+	ForgetResultShapes();
 }
 
 RemoteCatalogSnapshot &OpenDuckCatalog::SnapshotFor(CatalogTransaction transaction) {

@@ -39,6 +39,16 @@ public:
 	std::unique_ptr<RemoteResult> Execute(duckdb::ClientContext &context, const std::string &sql);
 	//! The result schema `sql` would have, without running it.
 	std::unique_ptr<RemoteResult> Describe(duckdb::ClientContext &context, const std::string &sql);
+
+	//! Result shapes of escape-hatch SQL seen before, so binding a repeated query needs no round trip.
+	//! Forgotten whenever the remote catalog changes, or when a result no longer matches.
+	struct ResultShape {
+		duckdb::vector<std::string> names;
+		duckdb::vector<duckdb::LogicalType> types;
+	};
+	bool LookupResultShape(const std::string &sql, ResultShape &shape);
+	void RememberResultShape(const std::string &sql, ResultShape shape);
+	void ForgetResultShapes();
 	//! Makes the calling transaction reload the remote catalog on its next lookup.
 	void InvalidateSnapshots(duckdb::ClientContext &context);
 	//! Reads the remote catalog (one round trip).
@@ -80,6 +90,8 @@ private:
 
 	AttachSettings settings;
 	std::shared_ptr<RemoteClient> client;
+	std::mutex result_shapes_lock;
+	std::unordered_map<std::string, ResultShape> result_shapes;
 	std::mutex snapshots_lock;
 	std::shared_ptr<RemoteCatalogSnapshot> latest_snapshot;
 	std::vector<std::shared_ptr<RemoteCatalogSnapshot>> retired_snapshots;

@@ -33,6 +33,8 @@ static std::string GetSQLArgument(const Value &sql) {
 struct OpenDuckQueryBindData : public TableFunctionData {
 	OpenDuckCatalog *catalog = nullptr;
 	std::string sql;
+	//! The result types the plan was bound with.
+	vector<LogicalType> types;
 	//! Set when the statement had to run at bind time; the scan takes this result over.
 	mutable unique_ptr<RemoteResultReader> first_reader;
 	mutable std::mutex lock;
@@ -48,24 +50,31 @@ static unique_ptr<FunctionData> OpenDuckQueryBind(ClientContext &context, TableF
 	data->catalog = &GetRemoteCatalog(context, input.inputs[0]);
 	data->sql = GetSQLArgument(input.inputs[1]);
 	// Binding may happen more than once per execution (relations, prepared statements), so learn the
-	// types without running anything. Only SQL that cannot be prepared alone (several statements
-	// that depend on each other) runs at bind time, once, and the scan then takes that result.
-	unique_ptr<RemoteResultReader> described;
-	try {
-		described = make_uniq<RemoteResultReader>(context, data->catalog->Describe(context, data->sql));
-	} catch (std::exception &ex) {
-		// Only SQL that the server could not prepare alone gets a second chance, not a dead
-		// connection, a rejected token or an interrupt.
-		auto type = ErrorData(ex).Type();
-		if (type == ExceptionType::IO || type == ExceptionType::PERMISSION || type == ExceptionType::INTERRUPT ||
-		    type == ExceptionType::NETWORK) {
-			throw;
+	// types without running anything: from the shape cache, else by a describe-only request. Only SQL
+	// that cannot be prepared alone (statements that depend on each other) runs at bind time, once,
+	// and the scan then takes that result.
+	OpenDuckCatalog::ResultShape shape;
+	if (!data->catalog->LookupResultShape(data->sql, shape)) {
+		try {
+			RemoteResultReader described(context, data->catalog->Describe(context, data->sql));
+			shape.names = described.Names();
+			shape.types = described.Types();
+			data->catalog->RememberResultShape(data->sql, shape);
+		} catch (std::exception &ex) {
+			// A dead connection, a rejected token or an interrupt gets no second chance.
+			auto type = ErrorData(ex).Type();
+			if (type == ExceptionType::IO || type == ExceptionType::PERMISSION || type == ExceptionType::INTERRUPT ||
+			    type == ExceptionType::NETWORK) {
+				throw;
+			}
+			data->first_reader = make_uniq<RemoteResultReader>(context, data->catalog->Execute(context, data->sql));
+			shape.names = data->first_reader->Names();
+			shape.types = data->first_reader->Types();
 		}
-		data->first_reader = make_uniq<RemoteResultReader>(context, data->catalog->Execute(context, data->sql));
 	}
-	auto &schema_source = described ? *described : *data->first_reader;
-	return_types = schema_source.Types();
-	names = schema_source.Names();
+	data->types = shape.types;
+	return_types = shape.types;
+	names = shape.names;
 	if (return_types.empty()) {
 		// A statement without result columns (DDL, SET) still needs one column to be a table.
 		return_types.push_back(LogicalType::BOOLEAN);
@@ -81,8 +90,13 @@ static unique_ptr<GlobalTableFunctionState> OpenDuckQueryInit(ClientContext &con
 	if (data.first_reader) {
 		state->reader = std::move(data.first_reader);
 	} else {
-		// The plan runs again (e.g. a prepared statement): run the remote statement again too.
 		state->reader = make_uniq<RemoteResultReader>(context, data.catalog->Execute(context, data.sql));
+		if (state->reader->Types() != data.types) {
+			// The types were known from an earlier bind and the statement's result changed since.
+			data.catalog->ForgetResultShapes();
+			throw InvalidInputException("OpenDuck: the result of this openduck_query changed shape on the server "
+			                            "since the query was bound; run it again");
+		}
 	}
 	return std::move(state);
 }
