@@ -1,7 +1,7 @@
 #include "server/execution_service.hpp"
 
-#include "duckdb/main/client_context.hpp"
 #include "duckdb/common/types/column/column_data_collection.hpp"
+#include "duckdb/main/client_context.hpp"
 #include "duckdb/main/materialized_query_result.hpp"
 #include "duckdb/main/prepared_statement.hpp"
 #include "protocol/protocol_constants.hpp"
@@ -9,19 +9,23 @@
 #include "server/query_log.hpp"
 #include "server/result_encoder.hpp"
 
+#include <cstdio>
 #include <random>
-#include <sstream>
 
 namespace openduck {
 
 //! A statement that was never streamed is dropped after this long.
 static constexpr auto PENDING_RESULT_TTL = std::chrono::seconds(60);
 
+//! 128 bits from the system's secure random source: a query id must not be guessable by another
+//! client.
 static std::string NewQueryId() {
-	thread_local std::mt19937_64 generator(std::random_device {}());
-	std::ostringstream id;
-	id << std::hex << generator() << generator();
-	return id.str();
+	std::random_device source;
+	char id[33];
+	for (int i = 0; i < 4; i++) {
+		std::snprintf(id + 8 * i, 9, "%08x", static_cast<unsigned>(source()));
+	}
+	return std::string(id, 32);
 }
 
 static grpc::Status ErrorStatus(grpc::ServerContext &context, const duckdb::ErrorData &error) {
