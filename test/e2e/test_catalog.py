@@ -165,3 +165,20 @@ def test_remote_tables_join_with_local_tables(watcher_and_writer):
     con.execute("CREATE TABLE local_side AS SELECT range::INTEGER AS id, 'l' || range AS l FROM range(2, 8)")
     rows = con.sql("SELECT id, l, r FROM local_side JOIN cloud.join_me USING (id) ORDER BY id").fetchall()
     assert rows == [(2, "l2", "r2"), (3, "l3", "r3"), (4, "l4", "r4")]
+
+
+def test_remote_view_is_a_view(con):
+    helpers.remote_execute(con, "CREATE OR REPLACE TABLE view_base AS SELECT range AS id, 'n' || range AS name FROM range(6)")
+    helpers.remote_execute(con, "CREATE OR REPLACE VIEW high_ids AS SELECT id, name FROM view_base WHERE id >= 3")
+    kinds = dict(
+        con.sql(
+            "SELECT table_name, table_type FROM information_schema.tables "
+            "WHERE table_catalog = 'cloud' AND table_name IN ('view_base', 'high_ids')"
+        ).fetchall()
+    )
+    assert kinds == {"view_base": "BASE TABLE", "high_ids": "VIEW"}
+    assert con.sql("SELECT view_name FROM duckdb_views() WHERE database_name = 'cloud'").fetchall() == [("high_ids",)]
+    assert helpers.describe(con, "cloud.high_ids") == [("id", "BIGINT", "YES"), ("name", "VARCHAR", "YES")]
+    assert con.sql("SELECT id FROM cloud.high_ids WHERE id < 5 ORDER BY id").fetchall() == [(3,), (4,)]
+    joined = con.sql("SELECT count(*) FROM cloud.high_ids v JOIN cloud.view_base t USING (id)").fetchall()
+    assert joined == [(3,)]

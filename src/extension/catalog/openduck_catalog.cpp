@@ -7,6 +7,7 @@
 #include "duckdb/parser/constraints/not_null_constraint.hpp"
 #include "duckdb/parser/parsed_data/create_schema_info.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
+#include "duckdb/parser/parsed_data/create_view_info.hpp"
 #include "duckdb/storage/database_size.hpp"
 #include "common/sql_quoting.hpp"
 #include "scan/remote_result_reader.hpp"
@@ -174,8 +175,12 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientCont
 			continue;
 		}
 		auto &schema_entry = *schema->second;
+		if (table.is_view) {
+			schema_entry.AddView(BuildRemoteView(schema_entry, *table.info));
+			continue;
+		}
 		schema_entry.AddTable(
-		    make_uniq<OpenDuckTableEntry>(*this, schema_entry, *table.info, table.is_view, table.estimated_rows));
+		    make_uniq<OpenDuckTableEntry>(*this, schema_entry, *table.info, table.estimated_rows));
 	}
 	return snapshot;
 }
@@ -183,6 +188,21 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientCont
 void OpenDuckCatalog::InvalidateSnapshots(ClientContext &context) {
 	OpenDuckTransaction::Get(context, *this).InvalidateSnapshot();
 	ForgetResultShapes();
+}
+
+unique_ptr<ViewCatalogEntry> OpenDuckCatalog::BuildRemoteView(SchemaCatalogEntry &schema, CreateTableInfo &columns) {
+	// The view's definition lives on the server; locally it is "run that view there", so the
+	// client never needs to bind the server's SQL against its own catalog.
+	auto remote_sql = "SELECT * FROM " + QuoteIdentifier(schema.name) + "." + QuoteIdentifier(columns.table);
+	CreateViewInfo info(GetName(), schema.name, columns.table);
+	info.query = CreateViewInfo::ParseSelect("SELECT * FROM openduck_query(" + QuoteStringLiteral(GetName()) + ", " +
+	                                         QuoteStringLiteral(remote_sql) + ")");
+	for (auto &column : columns.columns.Logical()) {
+		info.aliases.push_back(column.Name());
+		info.names.push_back(column.Name());
+		info.types.push_back(column.Type());
+	}
+	return make_uniq<ViewCatalogEntry>(*this, schema, info);
 }
 
 RemoteCatalogSnapshot &OpenDuckCatalog::SnapshotFor(CatalogTransaction transaction) {

@@ -86,6 +86,8 @@ public:
 private:
 	RemoteCatalogSnapshot &SnapshotFor(duckdb::CatalogTransaction transaction);
 	std::shared_ptr<RemoteCatalogSnapshot> BuildSnapshot(duckdb::ClientContext &context, const RemoteCatalogRows &rows);
+	duckdb::unique_ptr<duckdb::ViewCatalogEntry> BuildRemoteView(duckdb::SchemaCatalogEntry &schema,
+	                                                             duckdb::CreateTableInfo &columns);
 	[[noreturn]] void ThrowWritesUnsupported(const std::string &what);
 
 	AttachSettings settings;

@@ -16,6 +16,11 @@ void OpenDuckSchemaEntry::AddTable(unique_ptr<OpenDuckTableEntry> table) {
 	tables[name] = std::move(table);
 }
 
+void OpenDuckSchemaEntry::AddView(unique_ptr<ViewCatalogEntry> view) {
+	auto name = view->name;
+	views[name] = std::move(view);
+}
+
 void OpenDuckSchemaEntry::UpdateEstimate(const std::string &table_name, idx_t estimated_rows) {
 	auto entry = tables.find(table_name);
 	if (entry != tables.end()) {
@@ -29,10 +34,14 @@ void OpenDuckSchemaEntry::Scan(ClientContext &context, CatalogType type,
 }
 
 void OpenDuckSchemaEntry::Scan(CatalogType type, const std::function<void(CatalogEntry &)> &callback) {
-	if (type != CatalogType::TABLE_ENTRY) {
+	// Tables and views share one namespace, as in DuckDB's own schemas; callers filter by entry type.
+	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY) {
 		return;
 	}
 	for (auto &entry : tables) {
+		callback(*entry.second);
+	}
+	for (auto &entry : views) {
 		callback(*entry.second);
 	}
 }
@@ -43,11 +52,15 @@ optional_ptr<CatalogEntry> OpenDuckSchemaEntry::LookupEntry(CatalogTransaction t
 	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY) {
 		return nullptr;
 	}
-	auto entry = tables.find(lookup_info.GetEntryName());
-	if (entry == tables.end()) {
-		return nullptr;
+	auto table = tables.find(lookup_info.GetEntryName());
+	if (table != tables.end()) {
+		return table->second.get();
 	}
-	return entry->second.get();
+	auto view = views.find(lookup_info.GetEntryName());
+	if (view != views.end()) {
+		return view->second.get();
+	}
+	return nullptr;
 }
 
 void OpenDuckSchemaEntry::ThrowUnsupported(const std::string &what) {

@@ -10,6 +10,7 @@
 
 #include "catalog/openduck_table_entry.hpp"
 #include "duckdb/catalog/catalog_entry/schema_catalog_entry.hpp"
+#include "duckdb/catalog/catalog_entry/view_catalog_entry.hpp"
 #include "duckdb/common/case_insensitive_map.hpp"
 
 namespace openduck {
@@ -20,6 +21,8 @@ public:
 
 	//! Adds a table while the snapshot is being built.
 	void AddTable(duckdb::unique_ptr<OpenDuckTableEntry> table);
+	//! Adds a remote view; it is a DuckDB view whose query runs the remote view on the server.
+	void AddView(duckdb::unique_ptr<duckdb::ViewCatalogEntry> view);
 	void UpdateEstimate(const std::string &table_name, duckdb::idx_t estimated_rows);
 
 	void Scan(duckdb::ClientContext &context, duckdb::CatalogType type,
@@ -56,6 +59,7 @@ private:
 	[[noreturn]] void ThrowUnsupported(const std::string &what);
 
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<OpenDuckTableEntry>> tables;
+	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::ViewCatalogEntry>> views;
 };
 
 } // namespace openduck

@@ -9,8 +9,8 @@ namespace openduck {
 using namespace duckdb; // NOLINT
 
 OpenDuckTableEntry::OpenDuckTableEntry(Catalog &catalog, SchemaCatalogEntry &schema, CreateTableInfo &info,
-                                       bool is_view_p, idx_t estimated_rows_p)
-    : TableCatalogEntry(catalog, schema, info), is_view(is_view_p), estimated_rows(estimated_rows_p) {
+                                       idx_t estimated_rows_p)
+    : TableCatalogEntry(catalog, schema, info), estimated_rows(estimated_rows_p) {
 }
 
 unique_ptr<BaseStatistics> OpenDuckTableEntry::GetStatistics(ClientContext &context, column_t column_id) {

@@ -3,7 +3,7 @@
 //
 // extension/catalog/openduck_table_entry.hpp
 //
-// A remote table or view. Scans become remote queries.
+// A remote table. Scans become remote queries.
 //===----------------------------------------------------------------------===//
 
 #pragma once
@@ -17,11 +17,8 @@ namespace openduck {
 class OpenDuckTableEntry : public duckdb::TableCatalogEntry {
 public:
 	OpenDuckTableEntry(duckdb::Catalog &catalog, duckdb::SchemaCatalogEntry &schema, duckdb::CreateTableInfo &info,
-	                   bool is_view, duckdb::idx_t estimated_rows);
+	                   duckdb::idx_t estimated_rows);
 
-	bool IsRemoteView() const {
-		return is_view;
-	}
 	duckdb::idx_t EstimatedRows() const {
 		return estimated_rows.load();
 	}
@@ -37,7 +34,6 @@ public:
 	duckdb::TableStorageInfo GetStorageInfo(duckdb::ClientContext &context) override;
 
 private:
-	bool is_view;
 	std::atomic<duckdb::idx_t> estimated_rows;
 };
 
