@@ -109,6 +109,10 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientConte
 	auto snapshot = BuildSnapshot(context, rows);
 	ForgetResultShapes();
 	std::lock_guard<std::mutex> guard(snapshots_lock);
+	if (latest_snapshot && latest_snapshot->fingerprint == snapshot->fingerprint) {
+		// Another transaction built the same catalog meanwhile: share its entries.
+		return latest_snapshot;
+	}
 	// Plans bound in one transaction may run in a later one (prepared statements, Python relations),
 	// so a replaced snapshot lives as long as the attach. Only schema changes create new ones.
 	if (latest_snapshot) {

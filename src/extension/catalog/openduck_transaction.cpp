@@ -17,6 +17,9 @@ OpenDuckTransaction &OpenDuckTransaction::Get(duckdb::ClientContext &context, du
 }
 
 RemoteCatalogSnapshot &OpenDuckTransaction::Snapshot() {
+	// Pipelines of one query run on several threads (duckdb_tables and duckdb_columns in SHOW ALL
+	// TABLES): all of them must see the same snapshot.
+	std::lock_guard<std::mutex> guard(snapshot_lock);
 	if (!snapshot) {
 		auto client_context = context.lock();
 		if (!client_context) {
@@ -28,6 +31,7 @@ RemoteCatalogSnapshot &OpenDuckTransaction::Snapshot() {
 }
 
 void OpenDuckTransaction::InvalidateSnapshot() {
+	std::lock_guard<std::mutex> guard(snapshot_lock);
 	snapshot.reset();
 }
 

@@ -38,6 +38,7 @@ private:
 	OpenDuckCatalog &catalog;
 	//! The catalog keeps every snapshot alive for the life of the attach, so dropping it is safe.
 	std::shared_ptr<RemoteCatalogSnapshot> snapshot;
+	std::mutex snapshot_lock;
 };
 
 class OpenDuckTransactionManager : public duckdb::TransactionManager {
