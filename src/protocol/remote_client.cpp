@@ -50,17 +50,14 @@ static std::string TrailingErrorType(const grpc::ClientContext &context) {
 }
 
 RemoteResult::RemoteResult(std::unique_ptr<RemoteStreamCall> call_p, std::string endpoint_p,
-                           std::vector<std::string> names, std::vector<std::string> types)
-    : call(std::move(call_p)), endpoint(std::move(endpoint_p)), column_names(std::move(names)),
-      column_types(std::move(types)), reader(new ArrowIpcStreamReader()) {
+                           std::vector<std::string> types)
+    : call(std::move(call_p)), endpoint(std::move(endpoint_p)), column_types(std::move(types)), reader(new ArrowIpcStreamReader()) {
 	fetcher = std::thread([this]() { FetchLoop(); });
 }
 
-RemoteResult::RemoteResult(std::string complete_stream, std::string endpoint_p, std::vector<std::string> names,
-                           std::vector<std::string> types)
-    : endpoint(std::move(endpoint_p)), column_names(std::move(names)), column_types(std::move(types)),
+RemoteResult::RemoteResult(std::string complete_stream, std::string endpoint_p, std::vector<std::string> types)
+    : endpoint(std::move(endpoint_p)), column_types(std::move(types)),
       reader(new ArrowIpcStreamReader()) {
-	bytes_received = complete_stream.size();
 	std::lock_guard<std::mutex> guard(lock);
 	DecodePiece(std::make_shared<const std::string>(std::move(complete_stream)));
 	finished = true;
@@ -115,7 +112,6 @@ void RemoteResult::FetchLoop() {
 				break;
 			}
 			auto piece = std::make_shared<const std::string>(std::move(*chunk.mutable_arrow_ipc()));
-			bytes_received += piece->size();
 			// The consumer reads the decoder's schema under this lock, so feed it under the lock too.
 			std::lock_guard<std::mutex> guard(lock);
 			DecodePiece(std::move(piece));
@@ -307,11 +303,10 @@ std::unique_ptr<RemoteResult> RemoteClient::Start(const v1::ExecuteQueryRequest 
 	if (!status.ok()) {
 		ThrowCallError(status, TrailingErrorType(context), config.endpoint);
 	}
-	std::vector<std::string> names(response.column_names().begin(), response.column_names().end());
 	std::vector<std::string> types(response.column_types().begin(), response.column_types().end());
 	if (response.complete()) {
 		return std::unique_ptr<RemoteResult>(new RemoteResult(std::move(*response.mutable_result()->mutable_arrow_ipc()),
-		                                                      config.endpoint, std::move(names), std::move(types)));
+		                                                      config.endpoint, std::move(types)));
 	}
 	auto call = std::unique_ptr<RemoteStreamCall>(new RemoteStreamCall());
 	PrepareContext(call->context);
@@ -319,7 +314,7 @@ std::unique_ptr<RemoteResult> RemoteClient::Start(const v1::ExecuteQueryRequest 
 	stream_request.set_query_id(response.query_id());
 	call->reader = stub->StreamResults(&call->context, stream_request);
 	return std::unique_ptr<RemoteResult>(
-	    new RemoteResult(std::move(call), config.endpoint, std::move(names), std::move(types)));
+	    new RemoteResult(std::move(call), config.endpoint, std::move(types)));
 }
 
 } // namespace openduck

@@ -33,16 +33,11 @@ struct RemoteStreamCall;
 class RemoteResult {
 public:
 	//! A streamed result: `call` is the StreamResults call to read from.
-	RemoteResult(std::unique_ptr<RemoteStreamCall> call, std::string endpoint, std::vector<std::string> names,
-	             std::vector<std::string> types);
+	RemoteResult(std::unique_ptr<RemoteStreamCall> call, std::string endpoint, std::vector<std::string> types);
 	//! A result that arrived whole in the ExecuteQuery response.
-	RemoteResult(std::string complete_stream, std::string endpoint, std::vector<std::string> names,
-	             std::vector<std::string> types);
+	RemoteResult(std::string complete_stream, std::string endpoint, std::vector<std::string> types);
 	~RemoteResult();
 
-	const std::vector<std::string> &ColumnNames() const {
-		return column_names;
-	}
 	const std::vector<std::string> &ColumnTypes() const {
 		return column_types;
 	}
@@ -54,10 +49,6 @@ public:
 	bool Next(ArrowArray &out, const std::function<bool()> &is_interrupted = nullptr);
 	//! Cancels the remote query (idempotent).
 	void Cancel();
-	//! Bytes of Arrow IPC received so far.
-	uint64_t BytesReceived() const {
-		return bytes_received.load();
-	}
 
 private:
 	void FetchLoop();
@@ -68,7 +59,6 @@ private:
 
 	std::unique_ptr<RemoteStreamCall> call;
 	std::string endpoint;
-	std::vector<std::string> column_names;
 	std::vector<std::string> column_types;
 	std::unique_ptr<ArrowIpcStreamReader> reader;
 
@@ -80,7 +70,6 @@ private:
 	bool stop = false;
 	std::string error_message;
 	std::string error_type;
-	std::atomic<uint64_t> bytes_received {0};
 	std::thread fetcher;
 };
 

@@ -25,15 +25,6 @@ public:
 
 	static constexpr const char *CATALOG_TYPE = "openduck";
 
-	RemoteClient &Client() {
-		return *client;
-	}
-	const std::string &RemoteDatabase() const {
-		return settings.database;
-	}
-	bool IsReadOnlyAttach() const {
-		return settings.read_only;
-	}
 	//! Runs `sql` on the remote database and returns its result stream; interrupting `context`
 	//! cancels it.
 	std::unique_ptr<RemoteResult> Execute(duckdb::ClientContext &context, const std::string &sql);

@@ -19,9 +19,6 @@ public:
 	OpenDuckTableEntry(duckdb::Catalog &catalog, duckdb::SchemaCatalogEntry &schema, duckdb::CreateTableInfo &info,
 	                   duckdb::idx_t estimated_rows);
 
-	duckdb::idx_t EstimatedRows() const {
-		return estimated_rows.load();
-	}
 	//! Row estimates change with every write; the entry stays, the number moves.
 	void SetEstimatedRows(duckdb::idx_t rows) {
 		estimated_rows = rows;

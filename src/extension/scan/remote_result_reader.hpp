@@ -33,9 +33,6 @@ public:
 	//! Fills `output` (whose columns match Types()) with up to STANDARD_VECTOR_SIZE rows; leaves it
 	//! empty at the end of the result.
 	void Fill(duckdb::DataChunk &output);
-	RemoteResult &Result() {
-		return *result;
-	}
 
 private:
 	bool NextBatch();
