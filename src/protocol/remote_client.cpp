@@ -21,25 +21,6 @@ struct RemoteStreamCall {
 	std::unique_ptr<grpc::ClientReader<v1::ResultChunk>> reader;
 };
 
-//! Builds the exception for a failed call. The message never includes the token.
-[[noreturn]] static void ThrowCallError(const grpc::Status &status, const std::string &error_type,
-                                        const std::string &endpoint) {
-	switch (status.error_code()) {
-	case grpc::StatusCode::UNAUTHENTICATED:
-		throw duckdb::PermissionException("OpenDuck: authentication failed at %s: %s", endpoint,
-		                                  status.error_message());
-	case grpc::StatusCode::UNAVAILABLE:
-		throw duckdb::IOException("OpenDuck: server at %s is unavailable: %s", endpoint, status.error_message());
-	case grpc::StatusCode::DEADLINE_EXCEEDED:
-		throw duckdb::IOException("OpenDuck: server at %s did not answer in time: %s", endpoint,
-		                          status.error_message());
-	default:
-		break;
-	}
-	auto type = ExceptionTypeForStatus(status, error_type);
-	throw duckdb::Exception(type, status.error_message());
-}
-
 static std::string TrailingErrorType(const grpc::ClientContext &context) {
 	auto &trailers = context.GetServerTrailingMetadata();
 	auto entry = trailers.find(ERROR_TYPE_METADATA_KEY);
@@ -47,6 +28,30 @@ static std::string TrailingErrorType(const grpc::ClientContext &context) {
 		return std::string();
 	}
 	return std::string(entry->second.data(), entry->second.size());
+}
+
+//! The DuckDB error for a failed call, whether it failed starting or streaming. Errors the server
+//! raised keep their type and message; transport failures name the endpoint. Never the token.
+static duckdb::ErrorData CallError(const grpc::Status &status, const grpc::ClientContext &context,
+                                   const std::string &endpoint) {
+	auto server_type = TrailingErrorType(context);
+	if (server_type.empty()) {
+		switch (status.error_code()) {
+		case grpc::StatusCode::UNAUTHENTICATED:
+			return duckdb::ErrorData(ExceptionType::PERMISSION, "OpenDuck: authentication failed at " + endpoint +
+			                                                         ": " + status.error_message());
+		case grpc::StatusCode::UNAVAILABLE:
+		case grpc::StatusCode::INTERNAL:
+			return duckdb::ErrorData(ExceptionType::IO, "OpenDuck: connection to " + endpoint +
+			                                                " failed or was lost: " + status.error_message());
+		case grpc::StatusCode::DEADLINE_EXCEEDED:
+			return duckdb::ErrorData(ExceptionType::IO, "OpenDuck: server at " + endpoint +
+			                                                " did not answer in time: " + status.error_message());
+		default:
+			break;
+		}
+	}
+	return duckdb::ErrorData(ExceptionTypeForStatus(status, server_type), status.error_message());
 }
 
 RemoteResult::RemoteResult(std::unique_ptr<RemoteStreamCall> call_p, std::string endpoint_p,
@@ -62,8 +67,8 @@ RemoteResult::RemoteResult(std::string complete_stream, std::string endpoint_p, 
 	DecodePiece(std::make_shared<const std::string>(std::move(complete_stream)));
 	finished = true;
 	if (!reader->Finished()) {
-		error_message = "OpenDuck: result from " + endpoint + " ended before its end-of-stream marker";
-		error_type = "IO";
+		error = duckdb::ErrorData(ExceptionType::IO,
+		                          "OpenDuck: result from " + endpoint + " ended before its end-of-stream marker");
 	}
 }
 
@@ -120,32 +125,15 @@ void RemoteResult::FetchLoop() {
 		auto status = call->reader->Finish();
 		std::lock_guard<std::mutex> guard(lock);
 		if (!status.ok()) {
-			error_type = TrailingErrorType(call->context);
-			if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-			    status.error_code() == grpc::StatusCode::INTERNAL) {
-				if (error_type.empty()) {
-					error_message = "OpenDuck: connection to " + endpoint +
-					                " was lost during the query: " + status.error_message();
-					error_type = "IO";
-				} else {
-					error_message = status.error_message();
-				}
-			} else {
-				error_message = status.error_message();
-				if (error_type.empty()) {
-					error_type = duckdb::Exception::ExceptionTypeToString(ExceptionTypeForStatus(status, ""));
-				}
-			}
+			error = CallError(status, call->context, endpoint);
 		} else if (!reader->Finished()) {
-			error_message = "OpenDuck: result stream from " + endpoint + " ended before its end-of-stream marker";
-			error_type = "IO";
+			error = duckdb::ErrorData(ExceptionType::IO, "OpenDuck: result stream from " + endpoint +
+			                                                 " ended before its end-of-stream marker");
 		}
 		finished = true;
 	} catch (std::exception &ex) {
 		std::lock_guard<std::mutex> guard(lock);
-		duckdb::ErrorData data(ex);
-		error_message = data.RawMessage();
-		error_type = duckdb::Exception::ExceptionTypeToString(data.Type());
+		error = duckdb::ErrorData(ex);
 		finished = true;
 		call->context.TryCancel();
 	}
@@ -168,8 +156,8 @@ void RemoteResult::ExportSchema(ArrowSchema &out, const std::function<bool()> &i
 	std::unique_lock<std::mutex> guard(lock);
 	WaitFor([&]() { return has_schema || finished; }, is_interrupted, guard);
 	if (!has_schema) {
-		if (!error_message.empty()) {
-			throw duckdb::Exception(duckdb::Exception::StringToExceptionType(error_type), error_message);
+		if (error.HasError()) {
+			error.Throw();
 		}
 		throw duckdb::IOException("OpenDuck: result stream from %s carried no schema", endpoint);
 	}
@@ -185,9 +173,8 @@ bool RemoteResult::Next(ArrowArray &out, const std::function<bool()> &is_interru
 		changed.notify_all();
 		return true;
 	}
-	if (!error_message.empty()) {
-		auto type = duckdb::Exception::StringToExceptionType(error_type);
-		throw duckdb::Exception(type == ExceptionType::INVALID ? ExceptionType::IO : type, error_message);
+	if (error.HasError()) {
+		error.Throw();
 	}
 	return false;
 }
@@ -301,7 +288,7 @@ std::unique_ptr<RemoteResult> RemoteClient::Start(const v1::ExecuteQueryRequest 
 		throw duckdb::InterruptException();
 	}
 	if (!status.ok()) {
-		ThrowCallError(status, TrailingErrorType(context), config.endpoint);
+		CallError(status, context, config.endpoint).Throw();
 	}
 	std::vector<std::string> types(response.column_types().begin(), response.column_types().end());
 	if (response.complete()) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "duckdb/common/arrow/arrow.hpp"
+#include "duckdb/common/error_data.hpp"
 #include "openduck/v1/execution.grpc.pb.h"
 #include "protocol/endpoint.hpp"
 
@@ -68,8 +69,8 @@ private:
 	bool has_schema = false;
 	bool finished = false;
 	bool stop = false;
-	std::string error_message;
-	std::string error_type;
+	//! Set when the call failed; thrown to the consumer once the buffered batches are used up.
+	duckdb::ErrorData error;
 	std::thread fetcher;
 };
 

@@ -156,19 +156,22 @@ HYBRID_REVENUE = """
 """
 
 
-def test_hybrid_join_on_product_id(user_dir, capsys):
-    ns = run_python(RAW_SDK_PRELUDE)
-    con = ns["con"]
+def raw_sdk_with_local_products():
+    """The seed's raw-SDK connection, plus the local `products` table its hybrid examples join."""
+    con = run_python(RAW_SDK_PRELUDE)["con"]
     with_local_products(con)
+    return con
+
+
+def test_hybrid_join_on_product_id(user_dir, capsys):
+    con = raw_sdk_with_local_products()
     con.sql(HYBRID_BY_PRODUCT_ID).show()
     assert "doohickey" in capsys.readouterr().out
     assert sorted(con.sql(HYBRID_BY_PRODUCT_ID).fetchall()) == [(1, "widget", 1500.0), (1, "widget", 2500.0), (3, "doohickey", 5000.0)]
 
 
 def test_hybrid_revenue_by_category(user_dir, capsys):
-    ns = run_python(RAW_SDK_PRELUDE)
-    con = ns["con"]
-    with_local_products(con)
+    con = raw_sdk_with_local_products()
     con.sql(HYBRID_REVENUE).show()
     assert "tools" in capsys.readouterr().out
     assert con.sql(HYBRID_REVENUE).fetchall() == [("tools", 80.0), ("toys", 20.0)]

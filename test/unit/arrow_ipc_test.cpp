@@ -865,39 +865,32 @@ TEST(ArrowIpcReader, RejectsInvalidBatches) {
 	}
 }
 
+//! Finishes `builder` as a Schema message with one nullable field of the given type.
+static void FinishOneFieldSchema(flatbuffers::FlatBufferBuilder &builder, const char *field_name, fb::Type type_kind,
+                                 flatbuffers::Offset<void> type) {
+	auto name = builder.CreateString(field_name);
+	std::vector<flatbuffers::Offset<fb::Field>> fields {fb::CreateField(builder, name, true, type_kind, type)};
+	auto schema = fb::CreateSchema(builder, fb::Endianness::Little, builder.CreateVector(fields));
+	builder.Finish(fb::CreateMessage(builder, fb::MetadataVersion::V5, fb::MessageHeader::Schema, schema.Union(), 0));
+}
+
 TEST(ArrowIpcReader, RejectsUnknownTypesAndMessages) {
 	// A type tag past the known ones (a newer format version).
 	{
 		flatbuffers::FlatBufferBuilder builder;
-		auto name = builder.CreateString("future");
-		auto type = fb::CreateNull(builder).Union();
-		std::vector<flatbuffers::Offset<fb::Field>> fields {
-		    fb::CreateField(builder, name, true, static_cast<fb::Type>(42), type)};
-		auto schema = fb::CreateSchema(builder, fb::Endianness::Little, builder.CreateVector(fields));
-		builder.Finish(
-		    fb::CreateMessage(builder, fb::MetadataVersion::V5, fb::MessageHeader::Schema, schema.Union(), 0));
+		FinishOneFieldSchema(builder, "future", static_cast<fb::Type>(42), fb::CreateNull(builder).Union());
 		ExpectIOError(Frame(builder), "unsupported type");
 	}
 	// Invalid parameters of a known type.
 	{
 		flatbuffers::FlatBufferBuilder builder;
-		auto name = builder.CreateString("odd");
-		auto type = fb::CreateInt(builder, 24, true).Union();
-		std::vector<flatbuffers::Offset<fb::Field>> fields {fb::CreateField(builder, name, true, fb::Type::Int, type)};
-		auto schema = fb::CreateSchema(builder, fb::Endianness::Little, builder.CreateVector(fields));
-		builder.Finish(
-		    fb::CreateMessage(builder, fb::MetadataVersion::V5, fb::MessageHeader::Schema, schema.Union(), 0));
+		FinishOneFieldSchema(builder, "odd", fb::Type::Int, fb::CreateInt(builder, 24, true).Union());
 		ExpectIOError(Frame(builder), "integer bit width 24");
 	}
 	// A list without its child.
 	{
 		flatbuffers::FlatBufferBuilder builder;
-		auto name = builder.CreateString("l");
-		auto type = fb::CreateList(builder).Union();
-		std::vector<flatbuffers::Offset<fb::Field>> fields {fb::CreateField(builder, name, true, fb::Type::List, type)};
-		auto schema = fb::CreateSchema(builder, fb::Endianness::Little, builder.CreateVector(fields));
-		builder.Finish(
-		    fb::CreateMessage(builder, fb::MetadataVersion::V5, fb::MessageHeader::Schema, schema.Union(), 0));
+		FinishOneFieldSchema(builder, "l", fb::Type::List, fb::CreateList(builder).Union());
 		ExpectIOError(Frame(builder), "has 0 children, expected 1");
 	}
 	// Tensor messages.
