@@ -4,6 +4,7 @@
 #include "duckdb/main/extension/extension_loader.hpp"
 #include "duckdb/main/secret/secret.hpp"
 #include "functions/openduck_query_functions.hpp"
+#include "pushdown/query_pushdown.hpp"
 #include "storage/openduck_storage_extension.hpp"
 
 namespace openduck {
@@ -55,6 +56,7 @@ static void LoadInternal(ExtensionLoader &loader) {
 	RegisterSecrets(loader);
 	loader.RegisterFunction(GetOpenDuckQueryFunction());
 	loader.RegisterFunction(GetOpenDuckExecuteFunction());
+	RegisterQueryPushdown(loader);
 }
 
 } // namespace openduck

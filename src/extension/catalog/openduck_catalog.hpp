@@ -12,6 +12,7 @@
 #include "common/attach_options.hpp"
 #include "duckdb/catalog/catalog.hpp"
 #include "protocol/remote_client.hpp"
+#include "pushdown/remote_environment.hpp"
 
 namespace openduck {
 
@@ -40,6 +41,10 @@ public:
 	bool LookupResultShape(const std::string &sql, ResultShape &shape);
 	void RememberResultShape(const std::string &sql, ResultShape shape);
 	void ForgetResultShapes();
+	//! The server's functions and semantic settings, for deciding what may run there.
+	RemoteEnvironmentCache &Environment() {
+		return environment;
+	}
 	//! Makes the calling transaction reload the remote catalog on its next lookup.
 	void InvalidateSnapshots(duckdb::ClientContext &context);
 	//! Reads the remote catalog (one round trip).
@@ -83,6 +88,7 @@ private:
 
 	AttachSettings settings;
 	std::shared_ptr<RemoteClient> client;
+	RemoteEnvironmentCache environment;
 	std::mutex result_shapes_lock;
 	std::unordered_map<std::string, ResultShape> result_shapes;
 	std::mutex snapshots_lock;

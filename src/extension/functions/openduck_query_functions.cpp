@@ -120,9 +120,25 @@ static void OpenDuckQueryScan(ClientContext &context, TableFunctionInput &input,
 	output.SetCardinality(1);
 }
 
+bool OpenDuckQueryRanAtBind(const FunctionData &bind_data) {
+	auto &data = bind_data.Cast<OpenDuckQueryBindData>();
+	std::lock_guard<std::mutex> guard(data.lock);
+	return data.first_reader != nullptr;
+}
+
+//! EXPLAIN shows the SQL the server runs (never the endpoint or the token).
+static InsertionOrderPreservingMap<string> OpenDuckQueryToString(TableFunctionToStringInput &input) {
+	InsertionOrderPreservingMap<string> result;
+	auto &data = input.bind_data->Cast<OpenDuckQueryBindData>();
+	result["Remote Database"] = data.catalog->GetDBPath();
+	result["Remote SQL"] = data.sql;
+	return result;
+}
+
 TableFunction GetOpenDuckQueryFunction() {
 	TableFunction function("openduck_query", {LogicalType::VARCHAR, LogicalType::VARCHAR}, OpenDuckQueryScan,
 	                       OpenDuckQueryBind, OpenDuckQueryInit);
+	function.to_string = OpenDuckQueryToString;
 	return function;
 }
 

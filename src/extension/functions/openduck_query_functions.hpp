@@ -17,4 +17,8 @@ namespace openduck {
 duckdb::TableFunction GetOpenDuckQueryFunction();
 duckdb::TableFunction GetOpenDuckExecuteFunction();
 
+//! Whether this openduck_query bind had to run its statement (one that cannot be described alone);
+//! such a plan must not be planned again.
+bool OpenDuckQueryRanAtBind(const duckdb::FunctionData &bind_data);
+
 } // namespace openduck

@@ -6,6 +6,7 @@
 #include "duckdb/main/attached_database.hpp"
 #include "duckdb/main/secret/secret_manager.hpp"
 #include "duckdb/parser/parsed_data/attach_info.hpp"
+#include "pushdown/query_pushdown.hpp"
 
 #include <cstdlib>
 
@@ -53,6 +54,8 @@ static unique_ptr<Catalog> OpenDuckAttach(optional_ptr<StorageExtensionInfo> sto
 		return value ? std::string(value) : std::string();
 	};
 	auto settings = ResolveAttachSettings(sources);
+	// Connections opened before LOAD are not told about the extension; the one attaching is covered here.
+	EnableQueryPushdown(context);
 
 	// What DuckDB keeps about this ATTACH is shown by duckdb_databases(): keep secrets out of it.
 	info.path = "openduck:" + settings.database;

@@ -1,0 +1,25 @@
+//===----------------------------------------------------------------------===//
+// OpenDuck
+//
+// extension/pushdown/query_pushdown.hpp
+//
+// How whole-query pushdown hooks into DuckDB 1.5, which has no remote-pushdown
+// catalog hooks: an optimizer pass notices a plan that reads remote tables and
+// asks for a second planning; before it, the parsed statement is rewritten
+// (RemoteQueryRewriter) while the client context's catalogs can still be seen.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include "duckdb/main/client_context.hpp"
+#include "duckdb/main/extension/extension_loader.hpp"
+
+namespace openduck {
+
+//! Installs the optimizer pass and the per-connection state, on existing and future connections.
+void RegisterQueryPushdown(duckdb::ExtensionLoader &loader);
+
+//! Makes sure `context` takes part in pushdown (connections opened before the extension loaded).
+void EnableQueryPushdown(duckdb::ClientContext &context);
+
+} // namespace openduck
