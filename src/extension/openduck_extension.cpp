@@ -5,6 +5,7 @@
 #include "duckdb/main/secret/secret.hpp"
 #include "functions/openduck_query_functions.hpp"
 #include "pushdown/query_pushdown.hpp"
+#include "scan/scan_limit_pushdown.hpp"
 #include "storage/openduck_storage_extension.hpp"
 
 namespace openduck {
@@ -57,6 +58,7 @@ static void LoadInternal(ExtensionLoader &loader) {
 	loader.RegisterFunction(GetOpenDuckQueryFunction());
 	loader.RegisterFunction(GetOpenDuckExecuteFunction());
 	RegisterQueryPushdown(loader);
+	OptimizerExtension::Register(config, GetScanLimitPushdownOptimizer());
 }
 
 } // namespace openduck

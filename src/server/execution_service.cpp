@@ -7,15 +7,19 @@
 #include "protocol/protocol_constants.hpp"
 #include "protocol/status_mapping.hpp"
 #include "server/query_log.hpp"
-#include "server/result_encoder.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
 namespace openduck {
 
-//! A statement that was never streamed is dropped after this long.
+//! A result is dropped when no stream of it has been open for this long.
 static constexpr auto PENDING_RESULT_TTL = std::chrono::seconds(60);
+//! How often abandoned results are looked for.
+static constexpr auto REAPER_INTERVAL = std::chrono::seconds(1);
+//! Streams beyond the cores of either side only add overhead.
+static constexpr uint32_t MAX_STREAMS_PER_QUERY = 8;
 
 //! 128 bits from the system's secure random source: a query id must not be guessable by another
 //! client.
@@ -33,17 +37,37 @@ static grpc::Status ErrorStatus(grpc::ServerContext &context, const duckdb::Erro
 	return grpc::Status(StatusCodeForException(error.Type()), error.RawMessage());
 }
 
+static grpc::Status CancelledStatus() {
+	return grpc::Status(grpc::StatusCode::CANCELLED, "query cancelled by the client");
+}
+
 ExecutionService::ExecutionService(DatabaseStore &store_p, const TokenAuthenticator &auth_p,
                                    uint64_t max_message_bytes_p)
     : store(store_p), auth(auth_p), max_message_bytes(max_message_bytes_p) {
+	max_streams_per_query = std::max<uint32_t>(2, std::min<uint32_t>(MAX_STREAMS_PER_QUERY,
+	                                                                 std::thread::hardware_concurrency()));
+	reaper = std::thread([this]() { ReaperLoop(); });
 }
 
-ExecutionService::~ExecutionService() = default;
+ExecutionService::~ExecutionService() {
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		stopping = true;
+	}
+	reaper_wake.notify_all();
+	reaper.join();
+}
 
 void ExecutionService::InterruptAll() {
 	cancellation_watcher.InterruptAll();
-	std::lock_guard<std::mutex> guard(lock);
-	pending.clear();
+	std::unordered_map<std::string, std::shared_ptr<StreamedQuery>> dropped;
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		dropped.swap(pending);
+	}
+	for (auto &entry : dropped) {
+		entry.second->Cancel();
+	}
 }
 
 grpc::Status ExecutionService::CheckCall(const grpc::ServerContext &context) const {
@@ -54,30 +78,48 @@ grpc::Status ExecutionService::CheckCall(const grpc::ServerContext &context) con
 	return grpc::Status::OK;
 }
 
-void ExecutionService::DropExpiredPending() {
-	auto now = std::chrono::steady_clock::now();
-	for (auto entry = pending.begin(); entry != pending.end();) {
-		if (now - entry->second->started > PENDING_RESULT_TTL) {
-			entry = pending.erase(entry);
-		} else {
-			++entry;
+void ExecutionService::ReaperLoop() {
+	std::unique_lock<std::mutex> guard(lock);
+	while (!stopping) {
+		reaper_wake.wait_for(guard, REAPER_INTERVAL);
+		if (stopping) {
+			break;
 		}
+		guard.unlock();
+		DropExpired();
+		guard.lock();
 	}
 }
 
-std::unique_ptr<ExecutionService::PendingResult> ExecutionService::TakePending(const std::string &query_id) {
+void ExecutionService::DropExpired() {
+	std::vector<std::shared_ptr<StreamedQuery>> expired;
+	auto now = std::chrono::steady_clock::now();
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		for (auto entry = pending.begin(); entry != pending.end();) {
+			if (entry->second->Expired(now, PENDING_RESULT_TTL)) {
+				expired.push_back(std::move(entry->second));
+				entry = pending.erase(entry);
+			} else {
+				++entry;
+			}
+		}
+	}
+	// Destroyed outside the lock: dropping a DuckDB result may take a moment.
+	expired.clear();
+}
+
+std::shared_ptr<StreamedQuery> ExecutionService::FindPending(const std::string &query_id) {
 	std::lock_guard<std::mutex> guard(lock);
 	auto entry = pending.find(query_id);
 	if (entry == pending.end()) {
 		return nullptr;
 	}
-	auto result = std::move(entry->second);
-	pending.erase(entry);
-	return result;
+	return entry->second;
 }
 
-void ExecutionService::RunStatements(PendingResult &entry, const v1::ExecuteQueryRequest &request) {
-	auto &connection = *entry.connection;
+duckdb::unique_ptr<duckdb::QueryResult> ExecutionService::RunStatements(duckdb::Connection &connection,
+                                                                        const v1::ExecuteQueryRequest &request) {
 	auto statements = connection.ExtractStatements(request.sql());
 	if (statements.empty()) {
 		throw duckdb::InvalidInputException("no SQL statement to execute");
@@ -88,12 +130,12 @@ void ExecutionService::RunStatements(PendingResult &entry, const v1::ExecuteQuer
 			prepared->error.Throw();
 		}
 		// An empty result of the prepared types: the encoder then writes schema + end-of-stream.
-		entry.result = duckdb::make_uniq<duckdb::MaterializedQueryResult>(
+		return duckdb::make_uniq<duckdb::MaterializedQueryResult>(
 		    prepared->GetStatementType(), prepared->GetStatementProperties(), prepared->GetNames(),
 		    duckdb::make_uniq<duckdb::ColumnDataCollection>(duckdb::Allocator::DefaultAllocator(), prepared->GetTypes()),
 		    connection.context->GetClientProperties());
-		return;
 	}
+	duckdb::unique_ptr<duckdb::QueryResult> last_result;
 	for (idx_t i = 0; i < statements.size(); i++) {
 		bool last = i + 1 == statements.size();
 		duckdb::unique_ptr<duckdb::QueryResult> result;
@@ -117,9 +159,10 @@ void ExecutionService::RunStatements(PendingResult &entry, const v1::ExecuteQuer
 			result->ThrowError();
 		}
 		if (last) {
-			entry.result = std::move(result);
+			last_result = std::move(result);
 		}
 	}
+	return last_result;
 }
 
 grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const v1::ExecuteQueryRequest *request,
@@ -150,48 +193,53 @@ grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const 
 		                                                     "\" does not exist on this server (serving: " +
 		                                                     (served.empty() ? "none" : served) + ")");
 	}
-	auto entry = std::unique_ptr<PendingResult>(new PendingResult());
-	entry->database = request->database();
-	entry->instance = instance;
-	entry->started = started;
 	auto max_chunk_bytes = request->max_chunk_bytes() == 0 ? max_message_bytes
 	                                                       : std::min(request->max_chunk_bytes(), max_message_bytes);
-	entry->connection = duckdb::make_uniq<duckdb::Connection>(*instance);
-	bool cancelled = false;
-	try {
-		CancellationWatcher::Guard watch(cancellation_watcher, *context, *entry->connection);
-		RunStatements(*entry, *request);
-		// Encode the first piece now: a small result then needs no second round trip.
-		entry->encoder = duckdb::make_uniq<ResultEncoder>(*entry->connection->context, *entry->result, max_chunk_bytes);
-		entry->encoder->Next(entry->first_piece);
-		cancelled = watch.Cancelled();
-	} catch (std::exception &ex) {
-		duckdb::ErrorData error(ex);
-		if (cancelled || context->IsCancelled()) {
-			LogQuery(entry->database, started, 0, 0, "cancelled");
-			return grpc::Status(grpc::StatusCode::CANCELLED, "query cancelled by the client");
+	auto connection = std::make_shared<duckdb::Connection>(*instance);
+	if (getenv("OD_SBS")) duckdb::ClientConfig::GetConfig(*connection->context).streaming_buffer_size = atoll(getenv("OD_SBS"));
+	auto query = std::make_shared<StreamedQuery>(request->database(), instance, connection, started);
+	if (!request->progress_id().empty()) {
+		query->TrackProgress(progress, request->progress_id());
+	}
+	{
+		CancellationWatcher::Guard watch(cancellation_watcher, *context, *connection);
+		try {
+			query->Start(RunStatements(*connection, *request), max_chunk_bytes);
+			// Encode the first piece now: a small result then needs no second round trip.
+			query->EncodeFirstPiece();
+		} catch (std::exception &ex) {
+			duckdb::ErrorData error(ex);
+			if (watch.Cancelled() || context->IsCancelled()) {
+				LogQuery(query->Database(), started, 0, 0, 0, "cancelled");
+				return CancelledStatus();
+			}
+			LogQuery(query->Database(), started, 0, 0, 0,
+			         "error: " + duckdb::Exception::ExceptionTypeToString(error.Type()));
+			return ErrorStatus(*context, error);
 		}
-		LogQuery(entry->database, started, 0, 0, "error: " + duckdb::Exception::ExceptionTypeToString(error.Type()));
-		return ErrorStatus(*context, error);
 	}
 	response->set_protocol_version(PROTOCOL_VERSION);
-	for (idx_t i = 0; i < entry->result->names.size(); i++) {
-		response->add_column_names(entry->result->names[i]);
-		response->add_column_types(entry->result->types[i].ToString());
+	auto &format = query->Format();
+	for (idx_t i = 0; i < format.names.size(); i++) {
+		response->add_column_names(format.names[i]);
+		response->add_column_types(format.types[i].ToString());
 	}
-	if (entry->encoder->Finished()) {
-		auto &piece = entry->first_piece;
-		LogQuery(entry->database, started, piece.rows, piece.bytes.size(), "ok");
+	if (query->FirstPieceIsEverything()) {
+		auto &piece = query->FirstPiece();
 		response->set_complete(true);
+		response->set_stream_count(1);
 		response->mutable_result()->set_row_count(piece.rows);
+		query->FinishInline(piece.rows, piece.bytes.size());
 		response->mutable_result()->mutable_arrow_ipc()->swap(piece.bytes);
 		return grpc::Status::OK;
 	}
+	auto stream_count = std::min(std::max<uint32_t>(1, request->max_streams()), max_streams_per_query);
+	query->SetStreamCount(stream_count);
+	response->set_stream_count(stream_count);
 	auto query_id = NewQueryId();
 	response->set_query_id(query_id);
 	std::lock_guard<std::mutex> guard(lock);
-	DropExpiredPending();
-	pending.emplace(query_id, std::move(entry));
+	pending.emplace(query_id, std::move(query));
 	return grpc::Status::OK;
 }
 
@@ -201,49 +249,98 @@ grpc::Status ExecutionService::StreamResults(grpc::ServerContext *context, const
 	if (!status.ok()) {
 		return status;
 	}
-	auto entry = TakePending(request->query_id());
-	if (!entry) {
+	auto query = FindPending(request->query_id());
+	if (!query) {
 		return grpc::Status(grpc::StatusCode::NOT_FOUND,
 		                    "unknown or expired query id \"" + request->query_id() + "\" (results must be streamed "
 		                                                                              "within 60 s, once)");
+	}
+	auto outcome = SendStream(*context, *query, request->stream_index(), *writer);
+	if (query->Expired(std::chrono::steady_clock::now(), PENDING_RESULT_TTL)) {
+		std::lock_guard<std::mutex> guard(lock);
+		auto entry = pending.find(request->query_id());
+		if (entry != pending.end() && entry->second == query) {
+			pending.erase(entry);
+		}
+	}
+	return outcome;
+}
+
+grpc::Status ExecutionService::SendStream(grpc::ServerContext &context, StreamedQuery &query, uint32_t stream_index,
+                                          grpc::ServerWriter<v1::ResultChunk> &writer) {
+	EncodedPiece piece;
+	bool has_first = false;
+	auto encoder = query.OpenStream(stream_index, piece, has_first);
+	if (!encoder) {
+		return grpc::Status(grpc::StatusCode::NOT_FOUND, "stream " + std::to_string(stream_index) +
+		                                                     " of this query does not exist or was streamed already "
+		                                                     "(each stream can be read once)");
 	}
 	uint64_t rows = 0;
 	uint64_t bytes = 0;
 	grpc::Status outcome = grpc::Status::OK;
 	std::string log_status = "ok";
-	CancellationWatcher::Guard watch(cancellation_watcher, *context, *entry->connection);
+	// Null once the query is done: a late stream then only carries the schema and end-of-stream.
+	auto connection = query.Connection();
+	std::unique_ptr<CancellationWatcher::Guard> watch;
+	if (connection) {
+		watch.reset(new CancellationWatcher::Guard(cancellation_watcher, context, *connection));
+	}
+	bool cancelled = query.Cancelled();
 	try {
 		v1::ResultChunk chunk;
-		auto &piece = entry->first_piece;
-		bool more = true;
+		bool more = !cancelled && (has_first || encoder->Next(piece));
 		while (more) {
 			rows += piece.rows;
 			bytes += piece.bytes.size();
 			chunk.set_row_count(piece.rows);
+			chunk.set_batch_index(piece.batch_index);
 			// Swap rather than copy, and take the buffer back so its capacity is reused for the next
 			// piece: fresh multi-megabyte buffers cost page faults on every batch.
 			chunk.mutable_arrow_ipc()->swap(piece.bytes);
-			bool written = writer->Write(chunk);
+			bool written = writer.Write(chunk);
 			chunk.mutable_arrow_ipc()->swap(piece.bytes);
-			if (!written || watch.Cancelled()) {
-				outcome = grpc::Status(grpc::StatusCode::CANCELLED, "query cancelled by the client");
-				log_status = "cancelled";
+			if (!written || (watch && watch->Cancelled())) {
+				cancelled = true;
 				break;
 			}
-			more = entry->encoder->Next(piece);
+			more = encoder->Next(piece);
 		}
 	} catch (std::exception &ex) {
 		duckdb::ErrorData error(ex);
-		if (watch.Cancelled() || context->IsCancelled()) {
-			outcome = grpc::Status(grpc::StatusCode::CANCELLED, "query cancelled by the client");
-			log_status = "cancelled";
+		// An interrupt comes from a cancelled stream of this query, maybe not this one.
+		if ((watch && watch->Cancelled()) || context.IsCancelled() || query.Cancelled() ||
+		    error.Type() == duckdb::ExceptionType::INTERRUPT) {
+			cancelled = true;
 		} else {
-			outcome = ErrorStatus(*context, error);
+			outcome = ErrorStatus(context, error);
 			log_status = "error: " + duckdb::Exception::ExceptionTypeToString(error.Type());
 		}
 	}
-	LogQuery(entry->database, entry->started, rows, bytes, log_status);
+	if (cancelled) {
+		// The client gave up on the result: stop the query for its other streams too.
+		query.Cancel();
+		outcome = CancelledStatus();
+		log_status = "cancelled";
+	}
+	watch.reset();
+	encoder.reset();
+	query.CloseStream(rows, bytes, log_status);
 	return outcome;
+}
+
+grpc::Status ExecutionService::GetProgress(grpc::ServerContext *context, const v1::GetProgressRequest *request,
+                                           v1::GetProgressResponse *response) {
+	auto status = CheckCall(*context);
+	if (!status.ok()) {
+		return status;
+	}
+	auto report = progress.Get(request->progress_id());
+	response->set_running(report.running);
+	response->set_percentage(report.percentage);
+	response->set_rows_processed(report.rows_processed);
+	response->set_total_rows_to_process(report.total_rows_to_process);
+	return grpc::Status::OK;
 }
 
 } // namespace openduck

@@ -11,62 +11,35 @@
 namespace openduck {
 
 using duckdb::idx_t;
-using duckdb::LogicalTypeId;
-using duckdb::PhysicalType;
 
 static constexpr uint64_t DEFAULT_TARGET_BATCH_BYTES = 4ULL * 1024 * 1024;
 static constexpr idx_t MAX_BATCH_ROWS = 256 * 1024;
+//! A group (one batch index) is a DuckDB row group's worth of rows: a client inserting the rows
+//! then stores each group as it is, where smaller groups would be merged (copied) first. The byte
+//! bound caps what an encoder holds for very wide rows.
+static constexpr idx_t GROUP_ROWS = DEFAULT_ROW_GROUP_SIZE;
+static constexpr uint64_t GROUP_BYTES = 32ULL * 1024 * 1024;
 
-uint64_t EstimateArrowBytes(duckdb::Vector &vector, idx_t count) {
-	auto &type = vector.GetType();
-	switch (type.InternalType()) {
-	case PhysicalType::VARCHAR: {
-		duckdb::UnifiedVectorFormat format;
-		vector.ToUnifiedFormat(count, format);
-		auto strings = duckdb::UnifiedVectorFormat::GetData<duckdb::string_t>(format);
-		uint64_t total = 4 * count;
-		for (idx_t i = 0; i < count; i++) {
-			auto index = format.sel->get_index(i);
-			if (format.validity.RowIsValid(index)) {
-				total += strings[index].GetSize();
-			}
-		}
-		return total;
-	}
-	case PhysicalType::LIST: {
-		auto &child = duckdb::ListVector::GetEntry(vector);
-		auto child_count = duckdb::ListVector::GetListSize(vector);
-		return 4 * count + EstimateArrowBytes(child, child_count);
-	}
-	case PhysicalType::ARRAY: {
-		auto &child = duckdb::ArrayVector::GetEntry(vector);
-		return EstimateArrowBytes(child, count * duckdb::ArrayType::GetSize(type));
-	}
-	case PhysicalType::STRUCT: {
-		uint64_t total = count / 8 + 1;
-		for (auto &child : duckdb::StructVector::GetEntries(vector)) {
-			total += EstimateArrowBytes(*child, count);
-		}
-		return total;
-	}
-	default:
-		return count * std::max<idx_t>(1, duckdb::GetTypeIdSize(type.InternalType())) + count / 8 + 1;
-	}
-}
-
-ResultEncoder::ResultEncoder(duckdb::ClientContext &context_p, duckdb::QueryResult &result_p,
-                             uint64_t max_piece_bytes)
-    : context(context_p), result(result_p) {
-	// Leave room for IPC framing, padding and the estimate's error.
-	target_batch_bytes = std::min<uint64_t>(DEFAULT_TARGET_BATCH_BYTES, std::max<uint64_t>(max_piece_bytes / 4, 1024));
+ResultFormat::ResultFormat(duckdb::ClientContext &context, const duckdb::vector<duckdb::LogicalType> &types_p,
+                           const duckdb::vector<std::string> &names_p)
+    : types(types_p), names(names_p) {
 	properties = context.GetClientProperties();
 	// Lossless: UUID, HUGEINT, TIME WITH TIME ZONE and friends travel as Arrow extension types that
 	// DuckDB on the other side turns back into the exact type.
 	properties.arrow_lossless_conversion = true;
+	extension_types = duckdb::ArrowTypeExtensionData::GetExtensionTypes(context, types);
+}
+
+ResultEncoder::ResultEncoder(std::shared_ptr<const ResultFormat> format_p, ResultSource &source_p,
+                             uint64_t max_piece_bytes)
+    : format(std::move(format_p)), source(source_p) {
+	// Leave room for IPC framing, padding and the estimate's error.
+	target_batch_bytes = std::min<uint64_t>(DEFAULT_TARGET_BATCH_BYTES, std::max<uint64_t>(max_piece_bytes / 4, 1024));
 	schema.release = nullptr;
-	duckdb::ArrowConverter::ToArrowSchema(&schema, result.types, result.names, properties);
+	auto properties = format->properties;
+	duckdb::ArrowConverter::ToArrowSchema(&schema, format->types, format->names, properties);
 	writer = duckdb::make_uniq<ArrowIpcWriter>(schema);
-	extension_types = duckdb::ArrowTypeExtensionData::GetExtensionTypes(context, result.types);
+	group.last = false;
 }
 
 ResultEncoder::~ResultEncoder() {
@@ -81,7 +54,6 @@ void ResultEncoder::FlushBatch(EncodedPiece &piece) {
 		return;
 	}
 	piece.rows += appender->RowCount();
-	rows_per_batch = std::max<idx_t>(appender->RowCount(), STANDARD_VECTOR_SIZE);
 	ArrowArray array = appender->Finalize();
 	writer->WriteBatch(array, piece.bytes);
 	array.release(&array);
@@ -89,9 +61,16 @@ void ResultEncoder::FlushBatch(EncodedPiece &piece) {
 	batch_bytes = 0;
 }
 
+void ResultEncoder::Finish(EncodedPiece &piece) {
+	FlushBatch(piece);
+	ArrowIpcWriter::WriteEndOfStream(piece.bytes);
+	finished = true;
+}
+
 bool ResultEncoder::Next(EncodedPiece &piece) {
 	piece.bytes.clear();
 	piece.rows = 0;
+	piece.batch_index = group.batch_index;
 	if (finished) {
 		return false;
 	}
@@ -99,39 +78,59 @@ bool ResultEncoder::Next(EncodedPiece &piece) {
 		writer->WriteSchema(piece.bytes);
 		schema_written = true;
 	}
-	auto &types = result.types;
 	while (piece.bytes.size() < target_batch_bytes) {
-		auto chunk = result.Fetch();
-		if (!chunk || chunk->size() == 0) {
-			if (result.HasError()) {
-				result.ThrowError();
-			}
+		if (chunk_index >= group.chunks.size()) {
+			// The group is done: its rows are in record batches of this or earlier pieces.
 			FlushBatch(piece);
-			ArrowIpcWriter::WriteEndOfStream(piece.bytes);
-			finished = true;
-			return true;
+			if (group.last) {
+				Finish(piece);
+				return true;
+			}
+			if (piece.rows > 0) {
+				// A piece carries a single group, so that it has a single batch index.
+				return true;
+			}
+			if (!source.Next(GROUP_BYTES, GROUP_ROWS, group)) {
+				Finish(piece);
+				return true;
+			}
+			piece.batch_index = group.batch_index;
+			chunk_index = 0;
+			chunk_offset = 0;
+			continue;
 		}
-		idx_t count = chunk->size();
-		uint64_t chunk_bytes = 0;
-		for (auto &column : chunk->data) {
-			chunk_bytes += EstimateArrowBytes(column, count);
-		}
+		auto &chunk = *group.chunks[chunk_index];
+		idx_t count = chunk.size();
+		uint64_t chunk_bytes = group.chunk_bytes[chunk_index];
 		// Slice chunks with very large values so that one batch still fits in a message.
 		idx_t slice_rows = count;
 		if (chunk_bytes > target_batch_bytes) {
 			slice_rows = std::max<idx_t>(1, count * target_batch_bytes / chunk_bytes);
 		}
-		for (idx_t offset = 0; offset < count; offset += slice_rows) {
-			idx_t end = std::min(count, offset + slice_rows);
-			if (!appender) {
-				// Sized like the previous batch, so Arrow buffers do not regrow (and copy) as rows arrive.
-				appender = duckdb::make_uniq<duckdb::ArrowAppender>(types, rows_per_batch, properties, extension_types);
+		idx_t end = std::min(count, chunk_offset + slice_rows);
+		if (!appender) {
+			// Sized for the rows this batch will take, so Arrow buffers neither regrow (and copy) as rows
+			// arrive nor reserve memory the batch never uses.
+			idx_t capacity = count - chunk_offset;
+			uint64_t planned_bytes = chunk_bytes;
+			for (idx_t i = chunk_index + 1; i < group.chunks.size() && planned_bytes < target_batch_bytes; i++) {
+				capacity += group.chunks[i]->size();
+				planned_bytes += group.chunk_bytes[i];
 			}
-			appender->Append(*chunk, offset, end, count);
-			batch_bytes += chunk_bytes * (end - offset) / count;
-			if (batch_bytes >= target_batch_bytes || appender->RowCount() >= MAX_BATCH_ROWS) {
-				FlushBatch(piece);
-			}
+			appender = duckdb::make_uniq<duckdb::ArrowAppender>(format->types, capacity, format->properties,
+			                                                    format->extension_types);
+		}
+		appender->Append(chunk, chunk_offset, end, count);
+		batch_bytes += chunk_bytes * (end - chunk_offset) / count;
+		chunk_offset = end;
+		if (chunk_offset >= count) {
+			// Appended: the chunk's memory can go now rather than with the whole group.
+			group.chunks[chunk_index].reset();
+			chunk_index++;
+			chunk_offset = 0;
+		}
+		if (batch_bytes >= target_batch_bytes || appender->RowCount() >= MAX_BATCH_ROWS) {
+			FlushBatch(piece);
 		}
 	}
 	return true;

@@ -3,7 +3,8 @@
 //
 // server/result_encoder.hpp
 //
-// Turns a DuckDB query result into Arrow IPC pieces of bounded size.
+// Turns the rows one stream takes from a ResultSource into Arrow IPC pieces of
+// bounded size. Every stream has its own encoder, so streams encode in parallel.
 //===----------------------------------------------------------------------===//
 
 #pragma once
@@ -11,6 +12,7 @@
 #include "duckdb.hpp"
 #include "duckdb/common/arrow/arrow_appender.hpp"
 #include "protocol/arrow_ipc_writer.hpp"
+#include "server/result_source.hpp"
 
 #include <string>
 
@@ -19,14 +21,28 @@ namespace openduck {
 struct EncodedPiece {
 	std::string bytes;
 	uint64_t rows = 0;
+	//! The group the rows of this piece come from (ResultGroup::batch_index).
+	uint64_t batch_index = 0;
+};
+
+//! How a result's columns become Arrow, decided once per query and shared by its encoders.
+struct ResultFormat {
+	ResultFormat(duckdb::ClientContext &context, const duckdb::vector<duckdb::LogicalType> &types,
+	             const duckdb::vector<std::string> &names);
+
+	duckdb::vector<duckdb::LogicalType> types;
+	duckdb::vector<std::string> names;
+	duckdb::ClientProperties properties;
+	duckdb::unordered_map<duckdb::idx_t, const duckdb::shared_ptr<duckdb::ArrowTypeExtensionData>> extension_types;
 };
 
 //! Produces the pieces of one result stream, in order: the first starts with the schema, the
-//! last ends with the end-of-stream marker. Pieces stay below max_piece_bytes as long as a single
-//! row fits; record batches aim at a few MB so per-message overhead stays small.
+//! last ends with the end-of-stream marker. Each piece carries rows of a single group, and stays
+//! below max_piece_bytes as long as a single row fits; record batches aim at a few MB so
+//! per-message overhead stays small.
 class ResultEncoder {
 public:
-	ResultEncoder(duckdb::ClientContext &context, duckdb::QueryResult &result, uint64_t max_piece_bytes);
+	ResultEncoder(std::shared_ptr<const ResultFormat> format, ResultSource &source, uint64_t max_piece_bytes);
 	~ResultEncoder();
 
 	//! Fills `piece` (cleared first; its buffer is reused) with the next piece. Returns false once
@@ -39,22 +55,21 @@ public:
 private:
 	//! Moves the rows appended so far into a record batch in `piece`.
 	void FlushBatch(EncodedPiece &piece);
+	void Finish(EncodedPiece &piece);
 
-	duckdb::ClientContext &context;
-	duckdb::QueryResult &result;
+	std::shared_ptr<const ResultFormat> format;
+	ResultSource &source;
 	uint64_t target_batch_bytes;
-	duckdb::ClientProperties properties;
 	ArrowSchema schema;
 	std::unique_ptr<ArrowIpcWriter> writer;
-	duckdb::unordered_map<duckdb::idx_t, const duckdb::shared_ptr<duckdb::ArrowTypeExtensionData>> extension_types;
 	duckdb::unique_ptr<duckdb::ArrowAppender> appender;
 	uint64_t batch_bytes = 0;
-	duckdb::idx_t rows_per_batch = STANDARD_VECTOR_SIZE;
+	ResultGroup group;
+	//! Next chunk of `group` to append, and the first row of it not appended yet.
+	duckdb::idx_t chunk_index = 0;
+	duckdb::idx_t chunk_offset = 0;
 	bool schema_written = false;
 	bool finished = false;
 };
-
-//! Rough size of a vector's Arrow form; only used to size batches, so it favours speed.
-uint64_t EstimateArrowBytes(duckdb::Vector &vector, duckdb::idx_t count);
 
 } // namespace openduck

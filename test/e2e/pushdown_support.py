@@ -98,6 +98,25 @@ def describe_log(entries: Sequence[Dict[str, str]]) -> str:
     return "; ".join(f"rows={e['rows']} bytes={e['bytes']} status={e['status']}" for e in entries) or "nothing"
 
 
+def assert_server_sends_only_the_result(server: helpers.ServerProcess, con: duckdb.DuckDBPyConnection, sql: str,
+                                        other_table_probe: str) -> List[tuple]:
+    """`sql` runs on the server as one query whose rows are the result's rows; returns them.
+
+    First run (the result's shape may not be known yet): only the result's rows cross, in one
+    query; a describe-only request (rows=0) may come before it. Repeated run: exactly one query.
+    """
+    rows, first = logged_statement(server, con, sql, warm_up=other_table_probe)
+    sending = [entry for entry in first if int(entry["rows"]) > 0]
+    assert sum(int(entry["rows"]) for entry in first) == len(rows) and len(sending) <= 1, (
+        f"expected one server query sending the {len(rows)} result rows, the server logged: {describe_log(first)}")
+    rows_again, repeated = logged_statement(server, con, sql, warm_up=sql)
+    assert rows_again == rows
+    assert len(repeated) == 1 and int(repeated[0]["rows"]) == len(rows), (
+        f"a repeated query should be one server query sending {len(rows)} rows, the server logged: "
+        f"{describe_log(repeated)}")
+    return rows
+
+
 # ----------------------------------------------------------------------------- comparison
 
 

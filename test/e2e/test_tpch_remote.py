@@ -141,9 +141,6 @@ def test_query_is_pushed_whole(tpch, clients, number):
 @pytest.mark.parametrize("number", QUERY_NUMBERS)
 def test_server_sends_only_the_result(tpch, clients, expected, number):
     _, remote = clients
-    sql = qualified(tpch, number)
-    rows, logged = pds.logged_statement(tpch.server, remote, sql, warm_up="SELECT r_regionkey FROM cloud.main.region LIMIT 1")
+    rows = pds.assert_server_sends_only_the_result(
+        tpch.server, remote, qualified(tpch, number), other_table_probe="SELECT r_regionkey FROM cloud.main.region LIMIT 1")
     assert len(rows) == len(expected[number][2])
-    assert len(logged) == 1 and int(logged[0]["rows"]) == len(rows), (
-        f"Q{number}: expected one server query sending {len(rows)} rows, the server logged: {pds.describe_log(logged)}"
-    )

@@ -23,6 +23,7 @@
 
 using namespace duckdb;
 using openduck::QuoteIdentifier;
+using openduck::TryOrderToSQL;
 using openduck::TryTableFilterToSQL;
 
 namespace {
@@ -366,4 +367,174 @@ TEST_F(FilterToSql, RefusesMismatchedConstants) {
 	ExpectRefused("dec", *Compare(ExpressionType::COMPARE_EQUAL, Value::DECIMAL(int64_t(1), 18, 3)));
 	ExpectRefused("s", *Compare(ExpressionType::COMPARE_EQUAL, Value(std::string("a\0b", 3))));
 	ExpectRefused("st", *Compare(ExpressionType::COMPARE_EQUAL, Value::STRUCT({{"a", Value::INTEGER(1)}})));
+}
+
+//! What a hash join whose build side is local pushes into the probe-side scan before the scan
+//! starts (JoinFilterPushdownInfo::FinalizeFilters, physical_hash_join.cpp in 1.5.5): min and max
+//! as selectivity-optional range bounds, a small non-dense key set as an optional IN list, a bloom
+//! filter; AND-ed onto the scan's own filter as DynamicTableFilterSet::GetFinalTableFilters does.
+TEST_F(FilterToSql, JoinFiltersAsDuckDBPushesThem) {
+	auto push_join_filters = [&](TableFilterSet &filters, bool with_bloom_filter) {
+		filters.PushFilter(ColumnIndex(0), Compare(ExpressionType::COMPARE_GREATERTHAN, Value::INTEGER(0)));
+		filters.PushFilter(ColumnIndex(0), make_uniq<SelectivityOptionalFilter>(
+		                                       Compare(ExpressionType::COMPARE_GREATERTHANOREQUALTO, Value::INTEGER(5)),
+		                                       SelectivityOptionalFilter::MIN_MAX_THRESHOLD,
+		                                       SelectivityOptionalFilter::MIN_MAX_CHECK_N));
+		filters.PushFilter(ColumnIndex(0), make_uniq<SelectivityOptionalFilter>(
+		                                       Compare(ExpressionType::COMPARE_LESSTHANOREQUALTO, Value::INTEGER(42)),
+		                                       SelectivityOptionalFilter::MIN_MAX_THRESHOLD,
+		                                       SelectivityOptionalFilter::MIN_MAX_CHECK_N));
+		filters.PushFilter(ColumnIndex(0), Optional(In({Value::INTEGER(5), Value::INTEGER(42), Value::INTEGER(10)})));
+		if (with_bloom_filter) {
+			filters.PushFilter(ColumnIndex(0),
+			                   make_uniq<SelectivityOptionalFilter>(
+			                       make_uniq<BFTableFilter>(bloom_filter, true, "i", LogicalType::INTEGER),
+			                       SelectivityOptionalFilter::BF_THRESHOLD, SelectivityOptionalFilter::BF_CHECK_N));
+		}
+	};
+	TableFilterSet filters;
+	push_join_filters(filters, false);
+	auto &combined = *filters.filters[0];
+	ASSERT_EQ(combined.filter_type, TableFilterType::CONJUNCTION_AND);
+	ExpectExact("i", combined);
+	std::string sql;
+	ASSERT_TRUE(TryTableFilterToSQL(combined, "\"i\"", LogicalType::INTEGER, sql));
+	EXPECT_EQ(RemoteCount(sql), 3); // 5, 10 and 42 of the values 0, INT_MIN, INT_MAX, NULL, 5, 7, 42, 10
+
+	// The bloom filter cannot be sent; everything else still is.
+	TableFilterSet with_bloom;
+	push_join_filters(with_bloom, true);
+	std::string bloom_sql;
+	ASSERT_TRUE(TryTableFilterToSQL(*with_bloom.filters[0], "\"i\"", LogicalType::INTEGER, bloom_sql));
+	EXPECT_EQ(bloom_sql, sql);
+
+	// One build-side key: a plain (required) comparison, also for non-equality joins.
+	ExpectExact("i", *Compare(ExpressionType::COMPARE_EQUAL, Value::INTEGER(7)));
+	ExpectExact("i", *Compare(ExpressionType::COMPARE_LESSTHAN, Value::INTEGER(7)));
+	// Keys arrive already cast to the probe column's type; VARCHAR keys compare binary.
+	ExpectExact("s", OptionalFilter(In({Value("a"), Value("B"), Value("it's")})));
+	ExpectExact("d", SelectivityOptionalFilter(
+	                     Compare(ExpressionType::COMPARE_GREATERTHANOREQUALTO, Value::DOUBLE(-0.0)),
+	                     SelectivityOptionalFilter::MIN_MAX_THRESHOLD, SelectivityOptionalFilter::MIN_MAX_CHECK_N));
+}
+
+//! What Top-N pushes into the scan below it (TopN::PushdownDynamicFilters, topn_optimizer.cpp in
+//! 1.5.5): an optional dynamic boundary, OR-ed with IS NULL for NULLS FIRST. A scan that starts
+//! before the Top-N has seen rows finds no boundary and sends nothing; later, the current one.
+TEST_F(FilterToSql, TopNDynamicFiltersAsDuckDBPushesThem) {
+	for (bool nulls_first : {false, true}) {
+		auto data = make_shared_ptr<DynamicFilterData>();
+		data->filter =
+		    make_uniq<ConstantFilter>(ExpressionType::COMPARE_LESSTHAN, Value::MinimumValue(LogicalType::INTEGER));
+		unique_ptr<TableFilter> pushed = make_uniq<DynamicFilter>(data);
+		if (nulls_first) {
+			pushed = Conjunction<ConjunctionOrFilter>(make_uniq<IsNullFilter>(), std::move(pushed));
+		}
+		OptionalFilter filter(std::move(pushed));
+		ExpectDropped("i", filter);
+		data->SetValue(Value::INTEGER(10));
+		ExpectExact("i", filter);
+		std::string sql;
+		ASSERT_TRUE(TryTableFilterToSQL(filter, "\"i\"", LogicalType::INTEGER, sql));
+		EXPECT_EQ(RemoteCount(sql), nulls_first ? 5 : 4); // INT_MIN, 0, 5, 7 (and NULL)
+	}
+	// Descending order on VARCHAR starts from the empty string.
+	auto data = make_shared_ptr<DynamicFilterData>();
+	data->filter = make_uniq<ConstantFilter>(ExpressionType::COMPARE_GREATERTHAN, Value(""));
+	OptionalFilter filter(make_uniq<DynamicFilter>(data));
+	ExpectDropped("s", filter);
+	data->SetValue(Value("a"));
+	ExpectExact("s", filter);
+}
+
+namespace {
+
+const OrderType DIRECTIONS[] = {OrderType::ASCENDING, OrderType::DESCENDING};
+const OrderByNullType NULL_ORDERS[] = {OrderByNullType::NULLS_FIRST, OrderByNullType::NULLS_LAST};
+
+std::string OrderClause(const std::string &column_sql, OrderType type, OrderByNullType null_order) {
+	return column_sql + (type == OrderType::ASCENDING ? " ASC" : " DESC") +
+	       (null_order == OrderByNullType::NULLS_FIRST ? " NULLS FIRST" : " NULLS LAST");
+}
+
+//! Two orderings of the same rows agree when the values at every position compare equal (ties such
+//! as 0.0 and -0.0 may come in either order).
+void ExpectSameSequence(MaterializedQueryResult &expected, MaterializedQueryResult &actual, const std::string &what) {
+	ASSERT_FALSE(expected.HasError()) << what << ": " << expected.GetError();
+	ASSERT_FALSE(actual.HasError()) << what << ": " << actual.GetError();
+	ASSERT_EQ(expected.RowCount(), actual.RowCount()) << what;
+	for (idx_t row = 0; row < expected.RowCount(); row++) {
+		auto a = expected.GetValue(0, row);
+		auto b = actual.GetValue(0, row);
+		EXPECT_TRUE(Value::NotDistinctFrom(a, b))
+		    << what << " row " << row << ": " << a.ToString() << " vs " << b.ToString();
+	}
+}
+
+} // namespace
+
+TEST_F(FilterToSql, OrderKeysSortLikeTheClient) {
+	// A column declared NOCASE on the server must still sort binary, like the client's VARCHAR.
+	Run("CREATE TABLE tc (s VARCHAR COLLATE nocase)");
+	Run("INSERT INTO tc SELECT s FROM t");
+	for (auto column : {"i", "d", "f", "e", "dec", "ts", "tz", "u", "h", "b", "bo", "iv", "we\"ird col"}) {
+		auto quoted = QuoteIdentifier(column);
+		for (auto type : DIRECTIONS) {
+			for (auto null_order : NULL_ORDERS) {
+				std::string key;
+				ASSERT_TRUE(TryOrderToSQL(quoted, ColumnType(column), type, null_order, key)) << column;
+				auto expected =
+				    con.Query("SELECT " + quoted + " FROM t ORDER BY " + OrderClause(quoted, type, null_order));
+				auto actual = server.Query("SELECT " + quoted + " FROM t ORDER BY " + key);
+				ExpectSameSequence(*expected, *actual, key);
+			}
+		}
+	}
+	// default_collation is global, so the fixture's client sorts strings without case too; a bare
+	// VARCHAR column in a plan sorts binary, so the expected order is written out here.
+	const vector<Value> binary_ascending {Value(""),  Value("A"),    Value("a"), Value("a "),
+	                                      Value("b"), Value("it's"), Value("ü"), Value(LogicalType::VARCHAR)};
+	auto expect_binary = [&](MaterializedQueryResult &actual, bool descending, bool nulls_first,
+	                         const std::string &what) {
+		ASSERT_FALSE(actual.HasError()) << what << ": " << actual.GetError();
+		vector<Value> expected(binary_ascending.begin(), binary_ascending.end() - 1);
+		if (descending) {
+			std::reverse(expected.begin(), expected.end());
+		}
+		expected.insert(nulls_first ? expected.begin() : expected.end(), Value(LogicalType::VARCHAR));
+		ASSERT_EQ(actual.RowCount(), expected.size()) << what;
+		for (idx_t row = 0; row < expected.size(); row++) {
+			EXPECT_TRUE(Value::NotDistinctFrom(actual.GetValue(0, row), expected[row]))
+			    << what << " row " << row << ": " << actual.GetValue(0, row).ToString();
+		}
+	};
+	for (auto type : DIRECTIONS) {
+		for (auto null_order : NULL_ORDERS) {
+			std::string key;
+			ASSERT_TRUE(TryOrderToSQL("\"s\"", LogicalType::VARCHAR, type, null_order, key));
+			bool descending = type == OrderType::DESCENDING;
+			bool nulls_first = null_order == OrderByNullType::NULLS_FIRST;
+			expect_binary(*server.Query("SELECT s FROM t ORDER BY " + key), descending, nulls_first, key);
+			expect_binary(*server.Query("SELECT s FROM tc ORDER BY " + key), descending, nulls_first, "tc " + key);
+		}
+	}
+	// Without the translation the server's collation reorders: the checks above can fail.
+	Run("CREATE TABLE cases (s VARCHAR COLLATE nocase)");
+	Run("INSERT INTO cases VALUES ('a'), ('B')");
+	std::string ascending;
+	ASSERT_TRUE(
+	    TryOrderToSQL("\"s\"", LogicalType::VARCHAR, OrderType::ASCENDING, OrderByNullType::NULLS_LAST, ascending));
+	EXPECT_EQ(server.Query("SELECT s FROM cases ORDER BY s ASC NULLS LAST")->GetValue(0, 0), Value("a"));
+	EXPECT_EQ(server.Query("SELECT s FROM cases ORDER BY " + ascending)->GetValue(0, 0), Value("B"));
+
+	std::string key;
+	EXPECT_TRUE(TryOrderToSQL("\"s\"", LogicalType::VARCHAR, OrderType::DESCENDING, OrderByNullType::NULLS_FIRST, key));
+	EXPECT_EQ(key, "(\"s\" COLLATE \"binary\") DESC NULLS FIRST");
+	EXPECT_FALSE(TryOrderToSQL("\"st\"", ColumnType("st"), OrderType::ASCENDING, OrderByNullType::NULLS_LAST, key));
+	EXPECT_FALSE(TryOrderToSQL("\"l\"", LogicalType::LIST(LogicalType::INTEGER), OrderType::ASCENDING,
+	                           OrderByNullType::NULLS_LAST, key));
+	EXPECT_FALSE(
+	    TryOrderToSQL("\"i\"", LogicalType::INTEGER, OrderType::ORDER_DEFAULT, OrderByNullType::NULLS_LAST, key));
+	EXPECT_FALSE(
+	    TryOrderToSQL("\"i\"", LogicalType::INTEGER, OrderType::ASCENDING, OrderByNullType::ORDER_DEFAULT, key));
 }

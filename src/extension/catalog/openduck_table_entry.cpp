@@ -3,6 +3,8 @@
 #include "catalog/openduck_catalog.hpp"
 #include "duckdb/storage/table_storage_info.hpp"
 #include "scan/openduck_scan.hpp"
+#include "scan/remote_result_reader.hpp"
+#include "scan/remote_statistics.hpp"
 
 namespace openduck {
 
@@ -13,8 +15,74 @@ OpenDuckTableEntry::OpenDuckTableEntry(Catalog &catalog, SchemaCatalogEntry &sch
     : TableCatalogEntry(catalog, schema, info), estimated_rows(estimated_rows_p) {
 }
 
+OpenDuckTableEntry::~OpenDuckTableEntry() = default;
+
+//! One round trip for the statistics of all columns. A table without rows returns no row, and
+//! then has no statistics.
+static unique_ptr<RemoteTableStatistics> FetchStatistics(ClientContext &context, OpenDuckCatalog &catalog,
+                                                         const std::string &sql, const vector<LogicalType> &types) {
+	auto result = make_uniq<RemoteTableStatistics>();
+	result->columns.resize(types.size());
+	RemoteResultReader reader(context, catalog.Execute(context, sql));
+	if (reader.Types().size() != types.size()) {
+		return result;
+	}
+	DataChunk chunk;
+	chunk.Initialize(Allocator::DefaultAllocator(), reader.Types());
+	bool first = true;
+	while (true) {
+		// Read to the end so the stream finishes normally rather than being cancelled.
+		reader.Fill(chunk);
+		if (chunk.size() == 0) {
+			break;
+		}
+		for (idx_t i = 0; first && i < types.size(); i++) {
+			auto text = chunk.GetValue(i, 0);
+			if (!text.IsNull()) {
+				result->columns[i] = ParseRemoteStatistics(text.ToString(), types[i]);
+			}
+		}
+		first = false;
+	}
+	return result;
+}
+
+std::shared_ptr<const RemoteTableStatistics> OpenDuckTableEntry::Statistics(ClientContext &context) {
+	auto query = context.transaction.HasActiveTransaction() ? context.transaction.GetActiveQuery() : MAXIMUM_QUERY_ID;
+	std::lock_guard<std::mutex> guard(statistics_lock);
+	if (statistics && query != MAXIMUM_QUERY_ID && statistics_query == query) {
+		return statistics;
+	}
+	vector<std::string> names;
+	vector<LogicalType> types;
+	for (auto &column : columns.Logical()) {
+		names.push_back(column.Name());
+		types.push_back(column.Type());
+	}
+	try {
+		statistics = FetchStatistics(context, catalog.Cast<OpenDuckCatalog>(),
+		                             BuildRemoteStatisticsSQL(schema.name, name, names), types);
+	} catch (std::exception &) {
+		if (context.interrupted) {
+			throw;
+		}
+		// Statistics only sharpen the plan: without them the query still runs (and reports any real
+		// problem with the table when it scans). Remember the miss so this query asks once.
+		auto none = std::make_shared<RemoteTableStatistics>();
+		none->columns.resize(names.size());
+		statistics = std::move(none);
+	}
+	statistics_query = query;
+	return statistics;
+}
+
 unique_ptr<BaseStatistics> OpenDuckTableEntry::GetStatistics(ClientContext &context, column_t column_id) {
-	return nullptr;
+	if (column_id >= columns.LogicalColumnCount()) {
+		return nullptr;
+	}
+	auto table_statistics = Statistics(context);
+	auto &column = table_statistics->columns[column_id];
+	return column ? column->ToUnique() : nullptr;
 }
 
 TableFunction OpenDuckTableEntry::GetScanFunction(ClientContext &context, unique_ptr<FunctionData> &bind_data) {

@@ -11,19 +11,32 @@
 #include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
 
 #include <atomic>
+#include <memory>
+#include <mutex>
 
 namespace openduck {
+
+struct RemoteTableStatistics;
 
 class OpenDuckTableEntry : public duckdb::TableCatalogEntry {
 public:
 	OpenDuckTableEntry(duckdb::Catalog &catalog, duckdb::SchemaCatalogEntry &schema, duckdb::CreateTableInfo &info,
 	                   duckdb::idx_t estimated_rows);
+	~OpenDuckTableEntry() override;
 
-	//! Row estimates change with every write; the entry stays, the number moves.
+	//! Row estimates change with every write; the entry stays, the number moves (on every catalog
+	//! read, once per transaction).
 	void SetEstimatedRows(duckdb::idx_t rows) {
 		estimated_rows = rows;
 	}
+	duckdb::idx_t GetEstimatedRows() const {
+		return estimated_rows.load();
+	}
 
+	//! The column's statistics on the server, read for all columns at once on first need in each
+	//! query. Scans read the server's data as it is when they run, and the optimizer prunes with
+	//! these, so they must not be older than the query: no row count or catalog read can tell
+	//! whether another client's UPDATE moved a value since.
 	duckdb::unique_ptr<duckdb::BaseStatistics> GetStatistics(duckdb::ClientContext &context,
 	                                                         duckdb::column_t column_id) override;
 	duckdb::TableFunction GetScanFunction(duckdb::ClientContext &context,
@@ -31,7 +44,14 @@ public:
 	duckdb::TableStorageInfo GetStorageInfo(duckdb::ClientContext &context) override;
 
 private:
+	std::shared_ptr<const RemoteTableStatistics> Statistics(duckdb::ClientContext &context);
+
 	std::atomic<duckdb::idx_t> estimated_rows;
+	//! Held while statistics are fetched, so the optimizers of one query ask the server once.
+	std::mutex statistics_lock;
+	std::shared_ptr<const RemoteTableStatistics> statistics;
+	//! The query (DuckDB's instance-wide query number) `statistics` were read for.
+	duckdb::transaction_t statistics_query = duckdb::MAXIMUM_QUERY_ID;
 };
 
 } // namespace openduck

@@ -254,4 +254,68 @@ bool TryTableFilterToSQL(const TableFilter &filter, const std::string &column_sq
 	}
 }
 
+bool TryOrderToSQL(const std::string &column_sql, const LogicalType &column_type, duckdb::OrderType type,
+                   duckdb::OrderByNullType null_order, std::string &out) {
+	switch (column_type.id()) {
+	case LogicalTypeId::BOOLEAN:
+	case LogicalTypeId::TINYINT:
+	case LogicalTypeId::SMALLINT:
+	case LogicalTypeId::INTEGER:
+	case LogicalTypeId::BIGINT:
+	case LogicalTypeId::HUGEINT:
+	case LogicalTypeId::UTINYINT:
+	case LogicalTypeId::USMALLINT:
+	case LogicalTypeId::UINTEGER:
+	case LogicalTypeId::UBIGINT:
+	case LogicalTypeId::UHUGEINT:
+	case LogicalTypeId::FLOAT:
+	case LogicalTypeId::DOUBLE:
+	case LogicalTypeId::DECIMAL:
+	case LogicalTypeId::DATE:
+	case LogicalTypeId::TIME:
+	case LogicalTypeId::TIME_NS:
+	case LogicalTypeId::TIME_TZ:
+	case LogicalTypeId::TIMESTAMP_SEC:
+	case LogicalTypeId::TIMESTAMP_MS:
+	case LogicalTypeId::TIMESTAMP:
+	case LogicalTypeId::TIMESTAMP_NS:
+	case LogicalTypeId::TIMESTAMP_TZ:
+	case LogicalTypeId::INTERVAL:
+	case LogicalTypeId::VARCHAR:
+	case LogicalTypeId::BLOB:
+	case LogicalTypeId::UUID:
+	case LogicalTypeId::ENUM:
+	case LogicalTypeId::BIT:
+	case LogicalTypeId::BIGNUM:
+		break;
+	default:
+		// Nested values may hold strings a server-side collation would reorder; other types are rare.
+		return false;
+	}
+	std::string direction;
+	switch (type) {
+	case duckdb::OrderType::ASCENDING:
+		direction = "ASC";
+		break;
+	case duckdb::OrderType::DESCENDING:
+		direction = "DESC";
+		break;
+	default:
+		return false;
+	}
+	std::string nulls;
+	switch (null_order) {
+	case duckdb::OrderByNullType::NULLS_FIRST:
+		nulls = "NULLS FIRST";
+		break;
+	case duckdb::OrderByNullType::NULLS_LAST:
+		nulls = "NULLS LAST";
+		break;
+	default:
+		return false;
+	}
+	out = ComparisonOperand(column_sql, column_type) + " " + direction + " " + nulls;
+	return true;
+}
+
 } // namespace openduck

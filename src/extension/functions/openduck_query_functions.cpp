@@ -4,10 +4,14 @@
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/main/attached_database.hpp"
 #include "scan/remote_result_reader.hpp"
+#include "scan/remote_scan_wait.hpp"
 
 namespace openduck {
 
 using namespace duckdb; // NOLINT
+
+//! Read-ahead of an escape-hatch result (one stream, so the rows keep the query's order).
+static constexpr size_t QUERY_BUFFERED_BATCHES = 8;
 
 static OpenDuckCatalog &GetRemoteCatalog(ClientContext &context, const Value &alias) {
 	if (alias.IsNull()) {
@@ -41,7 +45,11 @@ struct OpenDuckQueryBindData : public TableFunctionData {
 };
 
 struct OpenDuckQueryGlobalState : public GlobalTableFunctionState {
+	//! The running statement (null when bind already ran it). Read in order, through one stream.
+	std::shared_ptr<RemoteResult> result;
+	std::shared_ptr<RemoteStream> stream;
 	unique_ptr<RemoteResultReader> reader;
+	bool done = false;
 };
 
 static unique_ptr<FunctionData> OpenDuckQueryBind(ClientContext &context, TableFunctionBindInput &input,
@@ -90,34 +98,90 @@ static unique_ptr<GlobalTableFunctionState> OpenDuckQueryInit(ClientContext &con
 	if (data.first_reader) {
 		state->reader = std::move(data.first_reader);
 	} else {
-		state->reader = make_uniq<RemoteResultReader>(context, data.catalog->Execute(context, data.sql));
-		if (state->reader->Types() != data.types) {
-			// The types were known from an earlier bind and the statement's result changed since.
-			data.catalog->ForgetResultShapes();
-			throw InvalidInputException("OpenDuck: the result of this openduck_query changed shape on the server "
-			                            "since the query was bound; run it again");
-		}
+		// Returns at once; the scan waits for the answer in short slices, so DuckDB keeps
+		// updating the progress bar (from the server's progress) while the server works.
+		state->result = data.catalog->Execute(context, data.sql);
 	}
 	return std::move(state);
 }
 
+//! Creates the reader once the server answered. Returns false when the call became a wait.
+static bool OpenQueryReader(ClientContext &context, TableFunctionInput &input, OpenDuckQueryGlobalState &state) {
+	auto &data = input.bind_data->Cast<OpenDuckQueryBindData>();
+	auto result = state.result;
+	if (!result->Started() && WaitAsynchronously(input, [result]() { result->WaitStartedFor(REMOTE_WAIT_SLICE); })) {
+		return false;
+	}
+	result->WaitStarted([&context]() { return context.interrupted.load(); });
+	if (!state.stream) {
+		state.stream = result->OpenStream(0, QUERY_BUFFERED_BATCHES);
+	}
+	auto stream = state.stream;
+	if (!stream->SchemaReady() &&
+	    WaitAsynchronously(input, [stream]() { stream->WaitForBatch(REMOTE_WAIT_SLICE); })) {
+		return false;
+	}
+	state.reader = make_uniq<RemoteResultReader>(context, stream, result->ColumnTypes());
+	if (state.reader->Types() != data.types) {
+		// The types were known from an earlier bind and the statement's result changed since.
+		data.catalog->ForgetResultShapes();
+		throw InvalidInputException("OpenDuck: the result of this openduck_query changed shape on the server "
+		                            "since the query was bound; run it again");
+	}
+	return true;
+}
+
+//! False when the call became a wait for the network.
+static bool WaitForRows(TableFunctionInput &input, OpenDuckQueryGlobalState &state) {
+	if (state.reader->Ready() || !state.stream) {
+		return true;
+	}
+	auto stream = state.stream;
+	return !WaitAsynchronously(input, [stream]() { stream->WaitForBatch(REMOTE_WAIT_SLICE); });
+}
+
 static void OpenDuckQueryScan(ClientContext &context, TableFunctionInput &input, DataChunk &output) {
 	auto &state = input.global_state->Cast<OpenDuckQueryGlobalState>();
-	if (!state.reader) {
+	if (state.done) {
+		return;
+	}
+	if (context.interrupted) {
+		if (state.result) {
+			state.result->Cancel();
+		}
+		throw InterruptException();
+	}
+	if (!state.reader && !OpenQueryReader(context, input, state)) {
 		return;
 	}
 	if (!state.reader->Types().empty()) {
-		state.reader->Fill(output);
+		if (WaitForRows(input, state)) {
+			state.reader->Fill(output);
+			state.done = output.size() == 0;
+		}
 		return;
 	}
 	// A result without columns: drain it so errors surface, then report one row of success.
 	DataChunk ignored;
 	do {
+		if (!WaitForRows(input, state)) {
+			return;
+		}
 		state.reader->Fill(ignored);
 	} while (ignored.size() > 0);
-	state.reader.reset();
+	state.done = true;
 	output.SetValue(0, 0, Value::BOOLEAN(true));
 	output.SetCardinality(1);
+}
+
+//! The server's own progress: a long remote aggregate sends no rows until it is done.
+static double OpenDuckQueryProgress(ClientContext &context, const FunctionData *bind_data,
+                                    const GlobalTableFunctionState *global_state) {
+	auto &state = global_state->Cast<OpenDuckQueryGlobalState>();
+	if (!state.result) {
+		return 0;
+	}
+	return MaxValue(0.0, state.result->ServerProgress());
 }
 
 bool OpenDuckQueryRanAtBind(const FunctionData &bind_data) {
@@ -139,6 +203,7 @@ TableFunction GetOpenDuckQueryFunction() {
 	TableFunction function("openduck_query", {LogicalType::VARCHAR, LogicalType::VARCHAR}, OpenDuckQueryScan,
 	                       OpenDuckQueryBind, OpenDuckQueryInit);
 	function.to_string = OpenDuckQueryToString;
+	function.table_scan_progress = OpenDuckQueryProgress;
 	return function;
 }
 

@@ -9,11 +9,21 @@
 
 #pragma once
 
+#include "duckdb/common/enums/order_type.hpp"
+#include "duckdb/common/optional_idx.hpp"
 #include "duckdb/function/table_function.hpp"
 
 namespace openduck {
 
 class OpenDuckCatalog;
+
+//! One key of the order the server returns a limited scan in (see remote_limit).
+struct OpenDuckScanOrder {
+	//! Index of the table column.
+	duckdb::column_t column_id;
+	duckdb::OrderType type;
+	duckdb::OrderByNullType null_order;
+};
 
 struct OpenDuckScanBindData : public duckdb::TableFunctionData {
 	OpenDuckCatalog *catalog = nullptr;
@@ -24,13 +34,20 @@ struct OpenDuckScanBindData : public duckdb::TableFunctionData {
 	duckdb::vector<std::string> column_names;
 	duckdb::vector<duckdb::LogicalType> column_types;
 	duckdb::idx_t estimated_rows = 0;
+	//! Set by the LIMIT/Top-N rule (scan_limit_pushdown) when a LIMIT or Top-N sits right above the
+	//! scan: the server then sends only the first `remote_limit` rows in `remote_order` (in any
+	//! order when empty). The local LIMIT/Top-N stays and does the exact cut.
+	duckdb::optional_idx remote_limit;
+	duckdb::vector<OpenDuckScanOrder> remote_order;
 };
 
 duckdb::TableFunction GetOpenDuckScanFunction();
 
 //! The remote SELECT for a scan of `bind_data` reading `column_ids` (with virtual columns read as
 //! NULL). Filters that translate exactly are added to `where_sql`; the indexes (into column_ids)
-//! of those that do not are appended to `local_filters`.
+//! of those that do not are appended to `local_filters`. A remote limit (with its order) is added
+//! only when every filter went to the server: a filter applied here after a remote LIMIT would
+//! drop rows the LIMIT counted.
 std::string BuildRemoteScanSQL(const OpenDuckScanBindData &bind_data, const duckdb::vector<duckdb::column_t> &column_ids,
                                duckdb::optional_ptr<duckdb::TableFilterSet> filters,
                                duckdb::vector<duckdb::idx_t> &local_filters);

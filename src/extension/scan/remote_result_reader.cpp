@@ -7,26 +7,43 @@ namespace openduck {
 
 using duckdb::idx_t;
 
+//! Read-ahead of a result read through one stream.
+static constexpr size_t SINGLE_STREAM_BUFFERED_BATCHES = 8;
+
 RemoteResultReader::RemoteResultReader(duckdb::ClientContext &context_p, std::unique_ptr<RemoteResult> result_p,
                                        const duckdb::vector<duckdb::LogicalType> *declared_types)
     : context(context_p), result(std::move(result_p)) {
-	auto interrupted = [this]() { return context.interrupted.load(); };
-	result->ExportSchema(schema.arrow_schema, interrupted);
+	result->WaitStarted([this]() { return context.interrupted.load(); });
+	stream = result->OpenStream(0, SINGLE_STREAM_BUFFERED_BATCHES);
+	Initialize(result->ColumnTypes(), declared_types);
+}
+
+RemoteResultReader::RemoteResultReader(duckdb::ClientContext &context_p, std::shared_ptr<RemoteStream> stream_p,
+                                       const std::vector<std::string> &type_names,
+                                       const duckdb::vector<duckdb::LogicalType> *declared_types)
+    : context(context_p), stream(std::move(stream_p)) {
+	Initialize(type_names, declared_types);
+}
+
+void RemoteResultReader::Initialize(const std::vector<std::string> &type_names,
+                                    const duckdb::vector<duckdb::LogicalType> *declared_types) {
+	stream->ExportSchema(schema.arrow_schema, [this]() { return context.interrupted.load(); });
 	duckdb::ArrowTableFunction::PopulateArrowTableSchema(context, arrow_table, schema.arrow_schema);
 	arrow_types = arrow_table.GetTypes();
 	names = arrow_table.GetNames();
-	ResolveDeclaredTypes(declared_types);
+	ResolveDeclaredTypes(type_names, declared_types);
 	scan_state = duckdb::make_uniq<duckdb::ArrowScanLocalState>(duckdb::make_uniq<duckdb::ArrowArrayWrapper>(),
 	                                                            context);
 }
 
-void RemoteResultReader::ResolveDeclaredTypes(const duckdb::vector<duckdb::LogicalType> *declared_types) {
+void RemoteResultReader::ResolveDeclaredTypes(const std::vector<std::string> &type_names,
+                                              const duckdb::vector<duckdb::LogicalType> *declared_types) {
 	types = arrow_types;
 	duckdb::vector<duckdb::LogicalType> declared;
 	if (declared_types) {
 		declared = *declared_types;
 	} else {
-		for (auto &type_name : result->ColumnTypes()) {
+		for (auto &type_name : type_names) {
 			try {
 				declared.push_back(duckdb::TransformStringToLogicalType(type_name, context));
 			} catch (std::exception &) {
@@ -58,7 +75,7 @@ bool RemoteResultReader::NextBatch() {
 	auto batch = duckdb::make_uniq<duckdb::ArrowArrayWrapper>();
 	auto interrupted = [this]() { return context.interrupted.load(); };
 	while (true) {
-		if (!result->Next(batch->arrow_array, interrupted)) {
+		if (!stream->Next(batch->arrow_array, interrupted, &batch_index)) {
 			return false;
 		}
 		if (batch->arrow_array.length > 0) {
@@ -70,6 +87,21 @@ bool RemoteResultReader::NextBatch() {
 	scan_state->chunk = duckdb::shared_ptr<duckdb::ArrowArrayWrapper>(batch.release());
 	scan_state->Reset();
 	return true;
+}
+
+bool RemoteResultReader::HasBufferedRows() const {
+	auto &current = scan_state->chunk->arrow_array;
+	return current.release && scan_state->chunk_offset < static_cast<idx_t>(current.length);
+}
+
+bool RemoteResultReader::Ready() {
+	return finished || HasBufferedRows() || stream->BatchReady();
+}
+
+void RemoteResultReader::WaitUntilReady(std::chrono::milliseconds timeout) {
+	if (!Ready()) {
+		stream->WaitForBatch(timeout);
+	}
 }
 
 void RemoteResultReader::Fill(duckdb::DataChunk &output) {
@@ -95,12 +127,9 @@ void RemoteResultReader::FillFromArrow(duckdb::DataChunk &output) {
 	if (finished) {
 		return;
 	}
-	auto &current = scan_state->chunk->arrow_array;
-	if (!current.release || scan_state->chunk_offset >= static_cast<idx_t>(current.length)) {
-		if (!NextBatch()) {
-			finished = true;
-			return;
-		}
+	if (!HasBufferedRows() && !NextBatch()) {
+		finished = true;
+		return;
 	}
 	auto &batch = scan_state->chunk->arrow_array;
 	auto count = duckdb::MinValue<idx_t>(STANDARD_VECTOR_SIZE, static_cast<idx_t>(batch.length) - scan_state->chunk_offset);

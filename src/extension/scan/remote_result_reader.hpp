@@ -17,10 +17,16 @@ namespace openduck {
 
 class RemoteResultReader {
 public:
-	//! `declared_types` are the exact types the caller knows the columns to have (from the remote
-	//! catalog); without them the server's type names are used. Arrow has no ENUM, so such
-	//! columns arrive as VARCHAR and are cast back to the declared type.
+	//! Reads the whole of `result`, in order (through its first stream). `declared_types` are the
+	//! exact types the caller knows the columns to have (from the remote catalog); without them
+	//! the server's type names are used. Arrow has no ENUM, so such columns arrive as VARCHAR and
+	//! are cast back to the declared type. Waits for the server's answer and the schema.
 	RemoteResultReader(duckdb::ClientContext &context, std::unique_ptr<RemoteResult> result,
+	                   const duckdb::vector<duckdb::LogicalType> *declared_types = nullptr);
+	//! Reads one of several parallel streams of a result whose column type names are `type_names`.
+	//! Waits for the schema (see SchemaReady).
+	RemoteResultReader(duckdb::ClientContext &context, std::shared_ptr<RemoteStream> stream,
+	                   const std::vector<std::string> &type_names,
 	                   const duckdb::vector<duckdb::LogicalType> *declared_types = nullptr);
 
 	//! DuckDB types of the result columns.
@@ -33,14 +39,28 @@ public:
 	//! Fills `output` (whose columns match Types()) with up to STANDARD_VECTOR_SIZE rows; leaves it
 	//! empty at the end of the result.
 	void Fill(duckdb::DataChunk &output);
+	//! True when Fill would not wait for the network.
+	bool Ready();
+	//! Waits up to `timeout` for Ready().
+	void WaitUntilReady(std::chrono::milliseconds timeout);
+	//! Position in the result of the rows the last Fill returned (ResultChunk.batch_index).
+	uint64_t BatchIndex() const {
+		return batch_index;
+	}
 
 private:
+	void Initialize(const std::vector<std::string> &type_names,
+	                const duckdb::vector<duckdb::LogicalType> *declared_types);
 	bool NextBatch();
 	void FillFromArrow(duckdb::DataChunk &output);
-	void ResolveDeclaredTypes(const duckdb::vector<duckdb::LogicalType> *declared_types);
+	void ResolveDeclaredTypes(const std::vector<std::string> &type_names,
+	                          const duckdb::vector<duckdb::LogicalType> *declared_types);
+	bool HasBufferedRows() const;
 
 	duckdb::ClientContext &context;
+	//! Set when the reader owns the whole result (first constructor).
 	std::unique_ptr<RemoteResult> result;
+	std::shared_ptr<RemoteStream> stream;
 	duckdb::ArrowSchemaWrapper schema;
 	duckdb::ArrowTableSchema arrow_table;
 	duckdb::vector<duckdb::LogicalType> types;
@@ -51,6 +71,7 @@ private:
 	duckdb::DataChunk arrow_chunk;
 	duckdb::vector<duckdb::string> names;
 	duckdb::unique_ptr<duckdb::ArrowScanLocalState> scan_state;
+	uint64_t batch_index = 0;
 	bool finished = false;
 };
 
