@@ -45,28 +45,31 @@ public:
 	bool replanning = false;
 };
 
-enum class RemoteReads { NONE, SOME, ALREADY_EXECUTED };
+enum class RemoteReads { NONE, WORTH_PUSHING, ALREADY_EXECUTED };
 
-static RemoteReads FindRemoteReads(LogicalOperator &op) {
+//! Whether the plan reads a remote table below some work (a filter, a join, an aggregate...) that
+//! could move to the server. A remote read under nothing but projections gains nothing from a
+//! second planning; that keeps `FROM openduck_query(...)` and `SELECT * FROM cloud.t` at one.
+static RemoteReads FindRemoteReads(LogicalOperator &op, bool work_above) {
 	auto result = RemoteReads::NONE;
 	if (op.type == LogicalOperatorType::LOGICAL_GET) {
 		auto &get = op.Cast<LogicalGet>();
-		if (get.function.name == "openduck_scan") {
-			result = RemoteReads::SOME;
-		} else if (get.function.name == "openduck_query") {
-			// Statements that ran while binding must not be planned (and so run) a second time.
-			if (get.bind_data && OpenDuckQueryRanAtBind(*get.bind_data)) {
-				return RemoteReads::ALREADY_EXECUTED;
-			}
-			result = RemoteReads::SOME;
+		bool remote = get.function.name == "openduck_scan" || get.function.name == "openduck_query";
+		// Statements that ran while binding must not be planned (and so run) a second time.
+		if (get.function.name == "openduck_query" && get.bind_data && OpenDuckQueryRanAtBind(*get.bind_data)) {
+			return RemoteReads::ALREADY_EXECUTED;
+		}
+		if (remote && work_above) {
+			result = RemoteReads::WORTH_PUSHING;
 		}
 	}
+	work_above = work_above || op.type != LogicalOperatorType::LOGICAL_PROJECTION;
 	for (auto &child : op.children) {
-		auto child_result = FindRemoteReads(*child);
+		auto child_result = FindRemoteReads(*child, work_above);
 		if (child_result == RemoteReads::ALREADY_EXECUTED) {
 			return child_result;
 		}
-		if (child_result == RemoteReads::SOME) {
+		if (child_result == RemoteReads::WORTH_PUSHING) {
 			result = child_result;
 		}
 	}
@@ -82,7 +85,7 @@ static void RequestPushdown(OptimizerExtensionInput &input, unique_ptr<LogicalOp
 		state->replanning = false;
 		return;
 	}
-	if (FindRemoteReads(*plan) != RemoteReads::SOME) {
+	if (FindRemoteReads(*plan, false) != RemoteReads::WORTH_PUSHING) {
 		return;
 	}
 	state->rewrite_requested = true;

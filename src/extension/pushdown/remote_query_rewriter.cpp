@@ -6,6 +6,7 @@
 #include "duckdb/common/string_util.hpp"
 #include "duckdb/common/type_visitor.hpp"
 #include "duckdb/parser/expression/list.hpp"
+#include "duckdb/parser/expression/type_expression.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
 #include "duckdb/parser/parsed_expression_iterator.hpp"
 #include "duckdb/parser/query_node/list.hpp"
@@ -313,10 +314,34 @@ PushdownTarget RemoteQueryRewriter::AnalyzeTableRef(TableRef &ref) {
 		return result;
 	case TableReferenceType::EMPTY_FROM:
 		return result;
+	case TableReferenceType::TABLE_FUNCTION:
+		return AnalyzeTableFunction(ref.Cast<TableFunctionRef>());
 	default:
-		// Table functions, PIVOT, SHOW and friends run in the client.
+		// PIVOT, SHOW and friends run in the client.
 		return PushdownTarget::Local();
 	}
+}
+
+//! Table functions that compute rows from their arguments alone; all others read files, the
+//! client's catalog or its settings.
+static bool IsPureTableFunction(const std::string &name) {
+	static const case_insensitive_set_t names {"unnest", "range", "generate_series"};
+	return names.find(name) != names.end();
+}
+
+PushdownTarget RemoteQueryRewriter::AnalyzeTableFunction(TableFunctionRef &ref) {
+	if (!ref.function || ref.function->GetExpressionClass() != ExpressionClass::FUNCTION || ref.subquery) {
+		return PushdownTarget::Local();
+	}
+	auto &function = ref.function->Cast<FunctionExpression>();
+	if (!function.catalog.empty() || !function.schema.empty() || !IsPureTableFunction(function.function_name)) {
+		return PushdownTarget::Local();
+	}
+	PushdownTarget result;
+	for (auto &argument : function.children) {
+		result.Merge(AnalyzeExpression(*argument));
+	}
+	return result;
 }
 
 PushdownTarget RemoteQueryRewriter::AnalyzeBaseTable(BaseTableRef &ref) {
@@ -369,6 +394,12 @@ static bool NeedsClientType(const LogicalType &type) {
 			return false;
 		}
 		try {
+			// ENUM('a', 'b') names no catalog entry: its labels are all it needs (and DuckDB's
+			// default binding rejects it).
+			auto &type_expression = UnboundType::GetTypeExpression(member)->Cast<TypeExpression>();
+			if (StringUtil::CIEquals(type_expression.GetTypeName(), "enum")) {
+				return false;
+			}
 			return UnboundType::TryDefaultBind(member).IsUnbound();
 		} catch (std::exception &) {
 			return true;

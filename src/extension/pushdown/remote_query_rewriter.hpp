@@ -18,6 +18,7 @@
 #include "duckdb/parser/sql_statement.hpp"
 #include "duckdb/parser/expression/columnref_expression.hpp"
 #include "duckdb/parser/tableref/basetableref.hpp"
+#include "duckdb/parser/tableref/table_function_ref.hpp"
 
 namespace openduck {
 
@@ -74,6 +75,7 @@ private:
 	PushdownTarget AnalyzeNodeBody(duckdb::QueryNode &node);
 	PushdownTarget AnalyzeTableRef(duckdb::TableRef &ref);
 	PushdownTarget AnalyzeBaseTable(duckdb::BaseTableRef &ref);
+	PushdownTarget AnalyzeTableFunction(duckdb::TableFunctionRef &ref);
 	PushdownTarget AnalyzeExpression(duckdb::ParsedExpression &expr);
 	bool IsServerFunction(const std::string &catalog, const std::string &schema, const std::string &name);
 	//! Whether the server would answer exactly as this client does (same semantic settings).
