@@ -5,6 +5,7 @@
 #include "duckdb/function/table/arrow/arrow_duck_schema.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "protocol/arrow_ipc_writer.hpp"
+#include "server/interval_range_check.hpp"
 
 #include <algorithm>
 
@@ -28,6 +29,11 @@ ResultFormat::ResultFormat(duckdb::ClientContext &context, const duckdb::vector<
 	// DuckDB on the other side turns back into the exact type.
 	properties.arrow_lossless_conversion = true;
 	extension_types = duckdb::ArrowTypeExtensionData::GetExtensionTypes(context, types);
+	for (idx_t column = 0; column < types.size(); column++) {
+		if (ContainsInterval(types[column])) {
+			interval_columns.push_back(column);
+		}
+	}
 }
 
 ResultEncoder::ResultEncoder(std::shared_ptr<const ResultFormat> format_p, ResultSource &source_p,
@@ -119,6 +125,9 @@ bool ResultEncoder::Next(EncodedPiece &piece) {
 			}
 			appender = duckdb::make_uniq<duckdb::ArrowAppender>(format->types, capacity, format->properties,
 			                                                    format->extension_types);
+		}
+		for (auto column : format->interval_columns) {
+			CheckIntervalsFitArrow(chunk.data[column], chunk_offset, end - chunk_offset, format->names[column]);
 		}
 		appender->Append(chunk, chunk_offset, end, count);
 		batch_bytes += chunk_bytes * (end - chunk_offset) / count;

@@ -32,6 +32,8 @@ struct ResultFormat {
 
 	duckdb::vector<duckdb::LogicalType> types;
 	duckdb::vector<std::string> names;
+	//! Columns holding INTERVALs (maybe nested), checked against Arrow's range before encoding.
+	duckdb::vector<duckdb::idx_t> interval_columns;
 	duckdb::ClientProperties properties;
 	duckdb::unordered_map<duckdb::idx_t, const duckdb::shared_ptr<duckdb::ArrowTypeExtensionData>> extension_types;
 };

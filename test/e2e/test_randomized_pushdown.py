@@ -220,14 +220,19 @@ WIDE_INTERVALS = ("(1, INTERVAL '9223372036854775807 microseconds'), (2, to_hour
                   "(3, to_hours(2562047)), (4, INTERVAL '-9223372036854775807 microseconds')")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an INTERVAL whose time part exceeds int64 nanoseconds (about 2562047 hours) is corrupted on the way: "
-    "Arrow month_day_nano carries nanoseconds and DuckDB's ArrowAppender multiplies micros by 1000 unchecked"))
-def test_interval_beyond_nanosecond_range_round_trips(fuzz_con):
-    """Found by this file's generator (an edge value now kept inside the range); replays without randomness."""
+def test_interval_beyond_arrow_range_is_refused_not_corrupted(fuzz_con):
+    """Arrow's month_day_nano carries an interval's time part in int64 nanoseconds (about 2562047
+    hours); DuckDB's Arrow conversion would wrap larger values silently, so the server refuses them
+    with a clear error. Values inside the range still arrive exactly."""
     helpers.remote_execute(fuzz_con, f"CREATE TABLE wide_intervals AS SELECT * FROM (VALUES {WIDE_INTERVALS}) v(id, iv)")
-    # Materialized locally first, so the text is made in the client whatever runs on the server.
-    fuzz_con.execute("CREATE TEMP TABLE received_intervals AS SELECT * FROM cloud.wide_intervals")
-    received = fuzz_con.sql("SELECT id, iv::VARCHAR FROM received_intervals ORDER BY id").fetchall()
+    helpers.assert_error(lambda: fuzz_con.execute("CREATE TEMP TABLE received_intervals AS SELECT * FROM cloud.wide_intervals"),
+                         "INTERVAL", "too large to send", "iv")
+    helpers.assert_error(lambda: fuzz_con.execute("SELECT list_value(iv) AS l FROM cloud.wide_intervals").fetchall(),
+                         "too large to send")
+    # As text the same values travel fine, and the largest sendable interval arrives unchanged.
+    as_text = fuzz_con.sql("SELECT id, iv::VARCHAR FROM cloud.wide_intervals ORDER BY id").fetchall()
     expected = fuzz_con.sql(f"SELECT id, iv::VARCHAR FROM (VALUES {WIDE_INTERVALS}) v(id, iv) ORDER BY id").fetchall()
-    assert received == expected
+    assert as_text == expected
+    edge = "INTERVAL '9223372036854775 microseconds'"
+    assert fuzz_con.sql(f"FROM openduck_query('cloud', 'SELECT {edge.replace(chr(39), chr(39) * 2)} AS iv')").fetchall() == \
+        fuzz_con.sql(f"SELECT {edge} AS iv").fetchall()
