@@ -196,7 +196,6 @@ grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const 
 	auto max_chunk_bytes = request->max_chunk_bytes() == 0 ? max_message_bytes
 	                                                       : std::min(request->max_chunk_bytes(), max_message_bytes);
 	auto connection = std::make_shared<duckdb::Connection>(*instance);
-	if (getenv("OD_SBS") && atoll(getenv("OD_SBS")) > 0) duckdb::ClientConfig::GetConfig(*connection->context).streaming_buffer_size = atoll(getenv("OD_SBS"));
 	auto query = std::make_shared<StreamedQuery>(request->database(), instance, connection, started);
 	if (!request->progress_id().empty()) {
 		query->TrackProgress(progress, request->progress_id());
