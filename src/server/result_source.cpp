@@ -1,5 +1,9 @@
 #include "server/result_source.hpp"
 
+#include "duckdb/execution/executor.hpp"
+#include "duckdb/main/client_context.hpp"
+#include "duckdb/main/stream_query_result.hpp"
+
 #include <algorithm>
 
 namespace openduck {
@@ -44,6 +48,50 @@ uint64_t EstimateArrowBytes(duckdb::Vector &vector, idx_t count) {
 	}
 }
 
+//! DuckDB 1.5.5 reports a worker thread's error as "Interrupted!" when the fetching thread meets
+//! the interrupt flag between tasks, then drops the executor and the real error with it. Running the
+//! tasks here first catches that moment while the executor, and its error, still exist.
+static void RunUntilChunkReady(duckdb::QueryResult &result) {
+	if (result.type != duckdb::QueryResultType::STREAM_RESULT) {
+		return;
+	}
+	auto &stream = result.Cast<duckdb::StreamQueryResult>();
+	if (!stream.IsOpen()) {
+		return;
+	}
+	try {
+		while (true) {
+			auto state = stream.ExecuteTask();
+			if (duckdb::StreamQueryResult::IsChunkReady(state)) {
+				if (stream.HasError()) {
+					stream.ThrowError();
+				}
+				return;
+			}
+			if (state == duckdb::StreamExecutionResult::BLOCKED) {
+				stream.WaitForTask();
+			}
+		}
+	} catch (std::exception &ex) {
+		duckdb::ErrorData interrupt(ex);
+		if (interrupt.Type() != duckdb::ExceptionType::INTERRUPT || !stream.context) {
+			throw;
+		}
+		// The query is still active here: only the interrupt check ran, no cleanup yet.
+		auto &executor = stream.context->GetExecutor();
+		if (!executor.HasError()) {
+			throw;
+		}
+		auto worker_error = executor.GetError();
+		// Let DuckDB end the query the usual way; this fetch meets the same interrupt and cleans up.
+		try {
+			result.Fetch();
+		} catch (std::exception &) {
+		}
+		worker_error.Throw();
+	}
+}
+
 ResultSource::ResultSource(duckdb::unique_ptr<duckdb::QueryResult> result_p) : result(std::move(result_p)) {
 }
 
@@ -66,6 +114,7 @@ bool ResultSource::Next(uint64_t target_bytes, idx_t max_rows, ResultGroup &grou
 	try {
 		// Fetched under the lock so that a group is a contiguous run of the result.
 		while (bytes < target_bytes && rows < max_rows) {
+			RunUntilChunkReady(*result);
 			auto chunk = result->Fetch();
 			if (!chunk || chunk->size() == 0) {
 				if (result->HasError()) {
