@@ -10,6 +10,7 @@
 namespace openduck {
 
 namespace fb = org::apache::arrow::flatbuf;
+using duckdb::InternalException;
 using duckdb::InvalidInputException;
 using duckdb::NotImplementedException;
 
@@ -702,6 +703,46 @@ void ArrowIpcWriter::WriteBatch(const ArrowArray &batch, std::string &out) {
 	auto record_batch = impl->BuildRecordBatch(batch.length);
 	impl->FinishMessage(fb::MessageHeader::RecordBatch, record_batch.Union(), encoder.body_size);
 	impl->AppendMessage(out, &encoder);
+}
+
+void ArrowIpcWriter::WriteRecordBatch(int64_t length, const std::vector<FieldNode> &nodes,
+                                      const std::vector<BodyBuffer> &buffers, std::string &out) {
+	if (!impl->dictionaries.empty()) {
+		throw InvalidInputException("Arrow IPC writer: record batches of dictionary-encoded fields need WriteBatch");
+	}
+	auto &builder = impl->builder;
+	builder.Clear();
+	std::vector<fb::FieldNode> field_nodes;
+	field_nodes.reserve(nodes.size());
+	for (auto &node : nodes) {
+		field_nodes.emplace_back(node.length, node.null_count);
+	}
+	std::vector<fb::Buffer> body_buffers;
+	body_buffers.reserve(buffers.size());
+	int64_t body_size = 0;
+	for (auto &buffer : buffers) {
+		body_buffers.emplace_back(body_size, buffer.length);
+		body_size += ArrowIpcAlign8(buffer.length);
+	}
+	auto node_vector = builder.CreateVectorOfStructs(field_nodes.data(), field_nodes.size());
+	auto buffer_vector = builder.CreateVectorOfStructs(body_buffers.data(), body_buffers.size());
+	auto record_batch = fb::CreateRecordBatch(builder, length, node_vector, buffer_vector);
+	impl->FinishMessage(fb::MessageHeader::RecordBatch, record_batch.Union(), body_size);
+	out.reserve(out.size() + 8 + ArrowIpcAlign8(8 + builder.GetSize()) + body_size);
+	impl->AppendMessage(out, nullptr);
+	// The body follows the metadata; every buffer is padded to 8 bytes.
+	static const char ZEROS[8] = {};
+	for (auto &buffer : buffers) {
+		auto before = out.size();
+		if (buffer.length > 0) {
+			buffer.append(out);
+		}
+		if (int64_t(out.size() - before) != buffer.length) {
+			throw InternalException("Arrow IPC writer: a body buffer wrote %llu bytes instead of %lld",
+			                        (unsigned long long)(out.size() - before), (long long)buffer.length);
+		}
+		out.append(ZEROS, ArrowIpcAlign8(buffer.length) - buffer.length);
+	}
 }
 
 void ArrowIpcWriter::WriteEndOfStream(std::string &out) {

@@ -11,6 +11,7 @@
 #include "duckdb/common/arrow/arrow.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,23 @@ public:
 	void WriteBatch(const ArrowArray &batch, std::string &out);
 	//! Appends the end-of-stream marker.
 	static void WriteEndOfStream(std::string &out);
+
+	//! One array of a record batch written by the caller: its length and null count.
+	struct FieldNode {
+		int64_t length;
+		int64_t null_count;
+	};
+	//! One body buffer written by the caller: `append` appends exactly `length` bytes to its
+	//! argument (appending, rather than filling zeroed space, writes each byte once).
+	struct BodyBuffer {
+		int64_t length;
+		std::function<void(std::string &out)> append;
+	};
+	//! Appends a RecordBatch message whose nodes and buffers (in IPC order, see the Arrow columnar
+	//! format) the caller produces itself, so that they go straight into `out` without an
+	//! intermediate ArrowArray. Only for schemas without dictionary-encoded fields.
+	void WriteRecordBatch(int64_t length, const std::vector<FieldNode> &nodes, const std::vector<BodyBuffer> &buffers,
+	                      std::string &out);
 
 private:
 	struct Impl;

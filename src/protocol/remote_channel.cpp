@@ -70,8 +70,8 @@ duckdb::ErrorData CallError(const grpc::Status &status, const grpc::ClientContex
 	if (server_type.empty()) {
 		switch (status.error_code()) {
 		case grpc::StatusCode::UNAUTHENTICATED:
-			return duckdb::ErrorData(ExceptionType::PERMISSION, "OpenDuck: authentication failed at " + endpoint +
-			                                                         ": " + status.error_message());
+			return duckdb::ErrorData(ExceptionType::PERMISSION,
+			                         "OpenDuck: authentication failed at " + endpoint + ": " + status.error_message());
 		case grpc::StatusCode::UNAVAILABLE:
 		case grpc::StatusCode::INTERNAL:
 			return duckdb::ErrorData(ExceptionType::IO, "OpenDuck: connection to " + endpoint +

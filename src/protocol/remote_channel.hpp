@@ -15,7 +15,6 @@
 #include "openduck/v1/execution.grpc.pb.h"
 
 #include <grpcpp/completion_queue.h>
-
 #include <memory>
 #include <mutex>
 #include <string>

@@ -3,11 +3,10 @@
 #include "duckdb/common/exception.hpp"
 #include "protocol/protocol_constants.hpp"
 
-#include <grpcpp/grpcpp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <grpcpp/grpcpp.h>
 #include <random>
 #include <thread>
 
@@ -47,8 +46,8 @@ RemoteClient::RemoteClient(EndpointConfig config_p) : config(std::move(config_p)
 	args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
 	args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
 	args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-	auto credentials = config.use_tls ? grpc::SslCredentials(grpc::SslCredentialsOptions())
-	                                  : grpc::InsecureChannelCredentials();
+	auto credentials =
+	    config.use_tls ? grpc::SslCredentials(grpc::SslCredentialsOptions()) : grpc::InsecureChannelCredentials();
 	channel = std::make_shared<RemoteChannel>();
 	channel->channel = grpc::CreateCustomChannel(config.target, credentials, args);
 	channel->stub = v1::ExecutionService::NewStub(channel->channel);
@@ -87,13 +86,13 @@ void RemoteClient::CheckConnection(const std::string &database) {
 	}
 }
 
-std::unique_ptr<RemoteResult> RemoteClient::Execute(const std::string &database, const std::string &sql,
-                                                    bool read_only, const std::function<bool()> &is_interrupted) {
+std::unique_ptr<RemoteResult> RemoteClient::Execute(const std::string &database, const std::string &sql, bool read_only,
+                                                    const std::function<bool()> &is_interrupted) {
 	return Execute(database, sql, read_only, ExecuteOptions(), is_interrupted);
 }
 
-std::unique_ptr<RemoteResult> RemoteClient::Execute(const std::string &database, const std::string &sql,
-                                                    bool read_only, const ExecuteOptions &options,
+std::unique_ptr<RemoteResult> RemoteClient::Execute(const std::string &database, const std::string &sql, bool read_only,
+                                                    const ExecuteOptions &options,
                                                     const std::function<bool()> &is_interrupted) {
 	v1::ExecuteQueryRequest request;
 	request.set_database(database);
@@ -116,6 +115,7 @@ std::unique_ptr<RemoteResult> RemoteClient::Describe(const std::string &database
 std::unique_ptr<RemoteResult> RemoteClient::Start(v1::ExecuteQueryRequest request,
                                                   const std::function<bool()> &is_interrupted) {
 	request.set_protocol_version(PROTOCOL_VERSION);
+	request.set_arrow_format_version(CLIENT_ARROW_FORMAT_VERSION);
 	request.set_max_chunk_bytes(config.max_message_bytes > 0 ? config.max_message_bytes : DEFAULT_MAX_MESSAGE_BYTES);
 	WaitForConnection(is_interrupted);
 	return std::unique_ptr<RemoteResult>(new RemoteResult(channel, request));

@@ -2,10 +2,9 @@
 
 #include "duckdb/common/exception.hpp"
 
-#include <grpcpp/grpcpp.h>
-
 #include <algorithm>
 #include <condition_variable>
+#include <grpcpp/grpcpp.h>
 
 namespace openduck {
 
@@ -70,8 +69,8 @@ RemoteResult::RemoteResult(std::shared_ptr<RemoteChannel> channel_p, const v1::E
 	channel->PrepareContext(start->context);
 	// Answered in the background, so a long statement neither blocks the caller nor stops it from
 	// being interrupted.
-	start->reader = channel->stub->PrepareAsyncExecuteQuery(&start->context, start->request,
-	                                                        channel->completions.Queue());
+	start->reader =
+	    channel->stub->PrepareAsyncExecuteQuery(&start->context, start->request, channel->completions.Queue());
 	start->reader->StartCall();
 	start->reader->Finish(&start->response, &start->status, channel->completions.Track(start));
 }
@@ -106,9 +105,9 @@ bool RemoteResult::Started() {
 	return start->done;
 }
 
-void RemoteResult::WaitStartedFor(std::chrono::milliseconds timeout) {
+bool RemoteResult::WaitStartedFor(std::chrono::milliseconds timeout) {
 	std::unique_lock<std::mutex> guard(start->lock);
-	start->finished.wait_for(guard, timeout, [&]() { return start->done; });
+	return start->finished.wait_for(guard, timeout, [&]() { return start->done; });
 }
 
 void RemoteResult::TakeResponse() {
@@ -201,8 +200,7 @@ double RemoteResult::ServerProgress() {
 	channel->PrepareContext(call->context);
 	call->context.set_deadline(std::chrono::system_clock::now() + PROGRESS_POLL_DEADLINE);
 	call->request.set_progress_id(state->progress_id);
-	call->reader =
-	    channel->stub->PrepareAsyncGetProgress(&call->context, call->request, channel->completions.Queue());
+	call->reader = channel->stub->PrepareAsyncGetProgress(&call->context, call->request, channel->completions.Queue());
 	call->reader->StartCall();
 	call->reader->Finish(&call->response, &call->status, channel->completions.Track(call));
 	std::lock_guard<std::mutex> guard(state->lock);

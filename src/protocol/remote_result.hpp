@@ -35,8 +35,8 @@ public:
 	void WaitStarted(const std::function<bool()> &is_interrupted = nullptr);
 	//! True when WaitStarted would not wait.
 	bool Started();
-	//! Waits up to `timeout` for the server's answer.
-	void WaitStartedFor(std::chrono::milliseconds timeout);
+	//! Waits up to `timeout` for the server's answer; true when it arrived.
+	bool WaitStartedFor(std::chrono::milliseconds timeout);
 
 	//! DuckDB type names of the result columns (after WaitStarted).
 	const std::vector<std::string> &ColumnTypes() const {

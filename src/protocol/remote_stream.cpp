@@ -60,8 +60,33 @@ void RemoteStream::DecodePiece(std::shared_ptr<const std::string> piece, uint64_
 	}
 }
 
+//! Receive buffers whose batches were consumed, for the next chunks: a fresh multi-megabyte buffer
+//! per chunk costs page faults on every byte.
+struct RemoteStream::BufferPool {
+	std::mutex lock;
+	std::vector<std::string> buffers;
+	size_t capacity;
+
+	explicit BufferPool(size_t capacity_p) : capacity(capacity_p) {
+	}
+	void Give(std::string &buffer) {
+		std::lock_guard<std::mutex> guard(lock);
+		if (buffers.size() < capacity) {
+			buffers.push_back(std::move(buffer));
+		}
+	}
+	void Take(std::string &buffer) {
+		std::lock_guard<std::mutex> guard(lock);
+		if (!buffers.empty()) {
+			buffer.swap(buffers.back());
+			buffers.pop_back();
+		}
+	}
+};
+
 void RemoteStream::FetchLoop() {
 	v1::ResultChunk chunk;
+	auto pool = std::make_shared<BufferPool>(max_buffered_batches + 2);
 	try {
 		while (true) {
 			{
@@ -73,10 +98,19 @@ void RemoteStream::FetchLoop() {
 					return;
 				}
 			}
+			// Parsing keeps the capacity of the buffer it parses into.
+			pool->Take(*chunk.mutable_arrow_ipc());
 			if (!call->Read(&chunk)) {
 				break;
 			}
-			auto piece = std::make_shared<const std::string>(std::move(*chunk.mutable_arrow_ipc()));
+			auto buffer = new std::string();
+			buffer->swap(*chunk.mutable_arrow_ipc());
+			// Decoded arrays point into the buffer; once the last one is released it serves again.
+			std::shared_ptr<const std::string> piece(buffer, [pool](const std::string *used) {
+				auto owned = const_cast<std::string *>(used);
+				pool->Give(*owned);
+				delete owned;
+			});
 			// The consumer reads the decoder's schema under this lock, so feed it under the lock too.
 			std::lock_guard<std::mutex> guard(lock);
 			DecodePiece(std::move(piece), chunk.batch_index());
@@ -152,9 +186,9 @@ bool RemoteStream::BatchReady() {
 	return !batches.empty() || finished;
 }
 
-void RemoteStream::WaitForBatch(std::chrono::milliseconds timeout) {
+bool RemoteStream::WaitForBatch(std::chrono::milliseconds timeout) {
 	std::unique_lock<std::mutex> guard(lock);
-	changed.wait_for(guard, timeout, [&]() { return !batches.empty() || finished; });
+	return changed.wait_for(guard, timeout, [&]() { return !batches.empty() || finished; });
 }
 
 void RemoteStream::Cancel() {

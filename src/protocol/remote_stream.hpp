@@ -43,18 +43,18 @@ public:
 	//! Throws the server's error, or IOException when the connection breaks. `is_interrupted` is
 	//! polled while waiting; when it returns true the stream is cancelled and InterruptException
 	//! thrown.
-	bool Next(ArrowArray &out, const std::function<bool()> &is_interrupted = nullptr,
-	          uint64_t *batch_index = nullptr);
+	bool Next(ArrowArray &out, const std::function<bool()> &is_interrupted = nullptr, uint64_t *batch_index = nullptr);
 	//! True when ExportSchema would not wait.
 	bool SchemaReady();
 	//! True when Next would not wait.
 	bool BatchReady();
-	//! Waits up to `timeout` for Next to have something.
-	void WaitForBatch(std::chrono::milliseconds timeout);
+	//! Waits up to `timeout` for Next to have something; true when it has.
+	bool WaitForBatch(std::chrono::milliseconds timeout);
 	//! Cancels the call (idempotent); the server stops the query.
 	void Cancel();
 
 private:
+	struct BufferPool;
 	struct QueuedBatch {
 		ArrowArray array;
 		uint64_t batch_index;

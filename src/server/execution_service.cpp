@@ -44,8 +44,8 @@ static grpc::Status CancelledStatus() {
 ExecutionService::ExecutionService(DatabaseStore &store_p, const TokenAuthenticator &auth_p,
                                    uint64_t max_message_bytes_p)
     : store(store_p), auth(auth_p), max_message_bytes(max_message_bytes_p) {
-	max_streams_per_query = std::max<uint32_t>(2, std::min<uint32_t>(MAX_STREAMS_PER_QUERY,
-	                                                                 std::thread::hardware_concurrency()));
+	max_streams_per_query =
+	    std::max<uint32_t>(2, std::min<uint32_t>(MAX_STREAMS_PER_QUERY, std::thread::hardware_concurrency()));
 	reaper = std::thread([this]() { ReaperLoop(); });
 }
 
@@ -132,7 +132,8 @@ duckdb::unique_ptr<duckdb::QueryResult> ExecutionService::RunStatements(duckdb::
 		// An empty result of the prepared types: the encoder then writes schema + end-of-stream.
 		return duckdb::make_uniq<duckdb::MaterializedQueryResult>(
 		    prepared->GetStatementType(), prepared->GetStatementProperties(), prepared->GetNames(),
-		    duckdb::make_uniq<duckdb::ColumnDataCollection>(duckdb::Allocator::DefaultAllocator(), prepared->GetTypes()),
+		    duckdb::make_uniq<duckdb::ColumnDataCollection>(duckdb::Allocator::DefaultAllocator(),
+		                                                    prepared->GetTypes()),
 		    connection.context->GetClientProperties());
 	}
 	duckdb::unique_ptr<duckdb::QueryResult> last_result;
@@ -173,9 +174,8 @@ grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const 
 	}
 	if (request->protocol_version() != PROTOCOL_VERSION) {
 		return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-		                    "protocol version mismatch: client speaks " +
-		                        std::to_string(request->protocol_version()) + ", server speaks " +
-		                        std::to_string(PROTOCOL_VERSION) + "; upgrade the older side");
+		                    "protocol version mismatch: client speaks " + std::to_string(request->protocol_version()) +
+		                        ", server speaks " + std::to_string(PROTOCOL_VERSION) + "; upgrade the older side");
 	}
 	auto started = std::chrono::steady_clock::now();
 	std::shared_ptr<duckdb::DuckDB> instance;
@@ -193,8 +193,8 @@ grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const 
 		                                                     "\" does not exist on this server (serving: " +
 		                                                     (served.empty() ? "none" : served) + ")");
 	}
-	auto max_chunk_bytes = request->max_chunk_bytes() == 0 ? max_message_bytes
-	                                                       : std::min(request->max_chunk_bytes(), max_message_bytes);
+	auto max_chunk_bytes =
+	    request->max_chunk_bytes() == 0 ? max_message_bytes : std::min(request->max_chunk_bytes(), max_message_bytes);
 	auto connection = std::make_shared<duckdb::Connection>(*instance);
 	auto query = std::make_shared<StreamedQuery>(request->database(), instance, connection, started);
 	if (!request->progress_id().empty()) {
@@ -203,7 +203,7 @@ grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const 
 	{
 		CancellationWatcher::Guard watch(cancellation_watcher, *context, *connection);
 		try {
-			query->Start(RunStatements(*connection, *request), max_chunk_bytes);
+			query->Start(RunStatements(*connection, *request), max_chunk_bytes, request->arrow_format_version());
 			// Encode the first piece now: a small result then needs no second round trip.
 			query->EncodeFirstPiece();
 		} catch (std::exception &ex) {
@@ -251,8 +251,8 @@ grpc::Status ExecutionService::StreamResults(grpc::ServerContext *context, const
 	auto query = FindPending(request->query_id());
 	if (!query) {
 		return grpc::Status(grpc::StatusCode::NOT_FOUND,
-		                    "unknown or expired query id \"" + request->query_id() + "\" (results must be streamed "
-		                                                                              "within 60 s, once)");
+		                    "unknown or expired query id \"" + request->query_id() +
+		                        "\" (a result expires when none of its streams was open for 60 s)");
 	}
 	auto outcome = SendStream(*context, *query, request->stream_index(), *writer);
 	if (query->Expired(std::chrono::steady_clock::now(), PENDING_RESULT_TTL)) {

@@ -18,8 +18,8 @@ static std::string Timestamp() {
 	return result;
 }
 
-void LogQuery(const std::string &database, std::chrono::steady_clock::time_point started, uint64_t rows,
-              uint64_t bytes, uint32_t streams, const std::string &status) {
+void LogQuery(const std::string &database, std::chrono::steady_clock::time_point started, uint64_t rows, uint64_t bytes,
+              uint32_t streams, const std::string &status) {
 	auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
 	std::fprintf(stderr, "%s query database=%s duration_ms=%.3f rows=%llu bytes=%llu streams=%u status=%s\n",
 	             Timestamp().c_str(), database.c_str(), elapsed, static_cast<unsigned long long>(rows),

@@ -15,8 +15,8 @@
 namespace openduck {
 
 //! `streams`: how many result streams the client read (0 when the result travelled inline).
-void LogQuery(const std::string &database, std::chrono::steady_clock::time_point started, uint64_t rows,
-              uint64_t bytes, uint32_t streams, const std::string &status);
+void LogQuery(const std::string &database, std::chrono::steady_clock::time_point started, uint64_t rows, uint64_t bytes,
+              uint32_t streams, const std::string &status);
 //! A server event (start-up, shutdown, warnings), timestamped like query lines.
 void LogEvent(const std::string &message);
 

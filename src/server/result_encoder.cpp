@@ -22,12 +22,15 @@ static constexpr idx_t GROUP_ROWS = DEFAULT_ROW_GROUP_SIZE;
 static constexpr uint64_t GROUP_BYTES = 32ULL * 1024 * 1024;
 
 ResultFormat::ResultFormat(duckdb::ClientContext &context, const duckdb::vector<duckdb::LogicalType> &types_p,
-                           const duckdb::vector<std::string> &names_p)
+                           const duckdb::vector<std::string> &names_p, uint32_t requested_arrow_version)
     : types(types_p), names(names_p) {
+	// What the client reads, within what DuckDB writes (1.0 to 1.5).
+	auto arrow_format_version = std::min<uint32_t>(std::max<uint32_t>(requested_arrow_version, 10), 15);
 	properties = context.GetClientProperties();
 	// Lossless: UUID, HUGEINT, TIME WITH TIME ZONE and friends travel as Arrow extension types that
 	// DuckDB on the other side turns back into the exact type.
 	properties.arrow_lossless_conversion = true;
+	properties.arrow_output_version = duckdb::ArrowFormatVersion(arrow_format_version);
 	extension_types = duckdb::ArrowTypeExtensionData::GetExtensionTypes(context, types);
 	for (idx_t column = 0; column < types.size(); column++) {
 		if (ContainsInterval(types[column])) {
@@ -45,6 +48,7 @@ ResultEncoder::ResultEncoder(std::shared_ptr<const ResultFormat> format_p, Resul
 	auto properties = format->properties;
 	duckdb::ArrowConverter::ToArrowSchema(&schema, format->types, format->names, properties);
 	writer = duckdb::make_uniq<ArrowIpcWriter>(schema);
+	direct = DirectBatchWriter::TryCreate(format->types, schema);
 	group.last = false;
 }
 
@@ -56,14 +60,24 @@ ResultEncoder::~ResultEncoder() {
 }
 
 void ResultEncoder::FlushBatch(EncodedPiece &piece) {
-	if (!appender || appender->RowCount() == 0) {
+	if (batch_rows == 0) {
 		return;
 	}
-	piece.rows += appender->RowCount();
-	ArrowArray array = appender->Finalize();
-	writer->WriteBatch(array, piece.bytes);
-	array.release(&array);
-	appender.reset();
+	if (direct) {
+		direct->Write(batch_slices, *writer, piece.bytes);
+	} else {
+		// Sized for the batch, so Arrow buffers do not regrow (and copy) as rows arrive.
+		duckdb::ArrowAppender appender(format->types, batch_rows, format->properties, format->extension_types);
+		for (auto &slice : batch_slices) {
+			appender.Append(*slice.chunk, slice.start, slice.end, slice.chunk->size());
+		}
+		ArrowArray array = appender.Finalize();
+		writer->WriteBatch(array, piece.bytes);
+		array.release(&array);
+	}
+	piece.rows += batch_rows;
+	batch_slices.clear();
+	batch_rows = 0;
 	batch_bytes = 0;
 }
 
@@ -114,31 +128,23 @@ bool ResultEncoder::Next(EncodedPiece &piece) {
 			slice_rows = std::max<idx_t>(1, count * target_batch_bytes / chunk_bytes);
 		}
 		idx_t end = std::min(count, chunk_offset + slice_rows);
-		if (!appender) {
-			// Sized for the rows this batch will take, so Arrow buffers neither regrow (and copy) as rows
-			// arrive nor reserve memory the batch never uses.
-			idx_t capacity = count - chunk_offset;
-			uint64_t planned_bytes = chunk_bytes;
-			for (idx_t i = chunk_index + 1; i < group.chunks.size() && planned_bytes < target_batch_bytes; i++) {
-				capacity += group.chunks[i]->size();
-				planned_bytes += group.chunk_bytes[i];
-			}
-			appender = duckdb::make_uniq<duckdb::ArrowAppender>(format->types, capacity, format->properties,
-			                                                    format->extension_types);
+		if (chunk_offset == 0) {
+			// Flat vectors, so that the direct writer can read them as they are.
+			chunk.Flatten();
 		}
 		for (auto column : format->interval_columns) {
 			CheckIntervalsFitArrow(chunk.data[column], chunk_offset, end - chunk_offset, format->names[column]);
 		}
-		appender->Append(chunk, chunk_offset, end, count);
+		// The group keeps the chunk alive until the batch is written.
+		batch_slices.push_back({&chunk, chunk_offset, end});
+		batch_rows += end - chunk_offset;
 		batch_bytes += chunk_bytes * (end - chunk_offset) / count;
 		chunk_offset = end;
 		if (chunk_offset >= count) {
-			// Appended: the chunk's memory can go now rather than with the whole group.
-			group.chunks[chunk_index].reset();
 			chunk_index++;
 			chunk_offset = 0;
 		}
-		if (batch_bytes >= target_batch_bytes || appender->RowCount() >= MAX_BATCH_ROWS) {
+		if (batch_bytes >= target_batch_bytes || batch_rows >= MAX_BATCH_ROWS) {
 			FlushBatch(piece);
 		}
 	}

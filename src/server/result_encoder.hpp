@@ -12,6 +12,7 @@
 #include "duckdb.hpp"
 #include "duckdb/common/arrow/arrow_appender.hpp"
 #include "protocol/arrow_ipc_writer.hpp"
+#include "server/direct_batch_writer.hpp"
 #include "server/result_source.hpp"
 
 #include <string>
@@ -27,8 +28,9 @@ struct EncodedPiece {
 
 //! How a result's columns become Arrow, decided once per query and shared by its encoders.
 struct ResultFormat {
+	//! `arrow_format_version`: ExecuteQueryRequest.arrow_format_version (15 for Arrow format 1.5).
 	ResultFormat(duckdb::ClientContext &context, const duckdb::vector<duckdb::LogicalType> &types,
-	             const duckdb::vector<std::string> &names);
+	             const duckdb::vector<std::string> &names, uint32_t arrow_format_version);
 
 	duckdb::vector<duckdb::LogicalType> types;
 	duckdb::vector<std::string> names;
@@ -64,7 +66,11 @@ private:
 	uint64_t target_batch_bytes;
 	ArrowSchema schema;
 	std::unique_ptr<ArrowIpcWriter> writer;
-	duckdb::unique_ptr<duckdb::ArrowAppender> appender;
+	//! Set when every column can be written straight from DuckDB's vectors.
+	std::unique_ptr<DirectBatchWriter> direct;
+	//! The rows of the next record batch.
+	std::vector<DirectBatchWriter::Slice> batch_slices;
+	duckdb::idx_t batch_rows = 0;
 	uint64_t batch_bytes = 0;
 	ResultGroup group;
 	//! Next chunk of `group` to append, and the first row of it not appended yet.

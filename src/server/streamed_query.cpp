@@ -25,9 +25,11 @@ void StreamedQuery::TrackProgress(ProgressRegistry &registry, std::string progre
 	}
 }
 
-void StreamedQuery::Start(duckdb::unique_ptr<duckdb::QueryResult> result, uint64_t max_piece_bytes_p) {
+void StreamedQuery::Start(duckdb::unique_ptr<duckdb::QueryResult> result, uint64_t max_piece_bytes_p,
+                          uint32_t arrow_format_version) {
 	max_piece_bytes = max_piece_bytes_p;
-	format = std::make_shared<ResultFormat>(*connection->context, result->types, result->names);
+	format =
+	    std::make_shared<ResultFormat>(*connection->context, result->types, result->names, arrow_format_version);
 	source = std::unique_ptr<ResultSource>(new ResultSource(std::move(result)));
 }
 

@@ -30,7 +30,8 @@ public:
 	~StreamedQuery();
 
 	//! Set up by ExecuteQuery before any stream opens.
-	void Start(duckdb::unique_ptr<duckdb::QueryResult> result, uint64_t max_piece_bytes);
+	void Start(duckdb::unique_ptr<duckdb::QueryResult> result, uint64_t max_piece_bytes,
+	           uint32_t arrow_format_version);
 	//! Encodes the first piece (ExecuteQuery sends it inline when it holds the whole result).
 	void EncodeFirstPiece();
 	EncodedPiece &FirstPiece() {

@@ -287,3 +287,53 @@ def test_chunks_stay_under_max_message_size(protocol_stubs, server_factory):
     assert max(len(chunk.arrow_ipc) for chunk in chunks) < MIB
     assert table.column("s")[27].as_py() == "B" * 200
     assert table.column("i")[-1].as_py() == 249999
+
+
+COMPACT_SQL = """
+SELECT 12.3::DECIMAL(4,1) AS d4, 1234567.89::DECIMAL(9,2) AS d9, 123456789012345.678::DECIMAL(18,3) AS d18,
+       1.5::DECIMAL(38,10) AS d38, '\\x00\\x01\\xFF'::BLOB AS short_blob,
+       'a blob longer than twelve bytes, so not inlined'::BLOB AS long_blob
+"""
+
+
+def test_arrow_format_1_0_is_the_default(client):
+    _, _, table = client.query(COMPACT_SQL)
+    assert [table.schema.field(name).type for name in ("d4", "d9", "d18", "d38")] == [
+        pa.decimal128(4, 1), pa.decimal128(9, 2), pa.decimal128(18, 3), pa.decimal128(38, 10)
+    ]
+    assert table.schema.field("long_blob").type == pa.binary()
+
+
+def test_arrow_format_1_5_sends_decimals_in_duckdbs_width_and_blobs_as_views(client):
+    _, _, table = client.query(COMPACT_SQL, arrow_format_version=15)
+    assert [table.schema.field(name).type for name in ("d4", "d9", "d18", "d38")] == [
+        pa.decimal32(4, 1), pa.decimal32(9, 2), pa.decimal64(18, 3), pa.decimal128(38, 10)
+    ]
+    assert table.schema.field("long_blob").type == pa.binary_view()
+    row = table.to_pylist()[0]
+    assert row["d4"] == decimal.Decimal("12.3")
+    assert row["d9"] == decimal.Decimal("1234567.89")
+    assert row["d18"] == decimal.Decimal("123456789012345.678")
+    assert row["short_blob"] == b"\x00\x01\xff"
+    assert row["long_blob"] == b"a blob longer than twelve bytes, so not inlined"
+
+
+def test_progress_of_an_unknown_id_is_not_running(client):
+    request = client.pb2.GetProgressRequest(progress_id="0123456789abcdef0123456789abcdef")
+    response = client.stub.GetProgress(request, metadata=client.metadata())
+    assert not response.running
+
+
+def test_nulls_and_strings_survive_chunks_of_odd_sizes(client):
+    # The filter leaves DuckDB chunks of sizes that are not multiples of 8, so validity bitmaps of
+    # several chunks have to be joined inside one record batch.
+    sql = (
+        "SELECT CASE WHEN i % 7 = 0 THEN NULL ELSE i END AS n, "
+        "CASE WHEN i % 5 = 0 THEN NULL ELSE 'value number ' || i END AS s, (i % 2 = 0) AS b "
+        "FROM range(300000) t(i) WHERE i % 3 <> 0"
+    )
+    _, _, table = client.query(sql, arrow_format_version=15)
+    kept = [i for i in range(300000) if i % 3 != 0]
+    assert table.column("n").to_pylist() == [None if i % 7 == 0 else i for i in kept]
+    assert table.column("s").to_pylist() == [None if i % 5 == 0 else f"value number {i}" for i in kept]
+    assert table.column("b").to_pylist() == [i % 2 == 0 for i in kept]

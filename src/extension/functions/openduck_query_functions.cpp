@@ -109,7 +109,8 @@ static unique_ptr<GlobalTableFunctionState> OpenDuckQueryInit(ClientContext &con
 static bool OpenQueryReader(ClientContext &context, TableFunctionInput &input, OpenDuckQueryGlobalState &state) {
 	auto &data = input.bind_data->Cast<OpenDuckQueryBindData>();
 	auto result = state.result;
-	if (!result->Started() && WaitAsynchronously(input, [result]() { result->WaitStartedFor(REMOTE_WAIT_SLICE); })) {
+	if (!result->WaitStartedFor(REMOTE_QUICK_WAIT) &&
+	    WaitAsynchronously(input, [result]() { result->WaitStartedFor(REMOTE_WAIT_SLICE); })) {
 		return false;
 	}
 	result->WaitStarted([&context]() { return context.interrupted.load(); });
@@ -117,7 +118,7 @@ static bool OpenQueryReader(ClientContext &context, TableFunctionInput &input, O
 		state.stream = result->OpenStream(0, QUERY_BUFFERED_BATCHES);
 	}
 	auto stream = state.stream;
-	if (!stream->SchemaReady() &&
+	if (!stream->SchemaReady() && !stream->WaitForBatch(REMOTE_QUICK_WAIT) &&
 	    WaitAsynchronously(input, [stream]() { stream->WaitForBatch(REMOTE_WAIT_SLICE); })) {
 		return false;
 	}
@@ -133,7 +134,7 @@ static bool OpenQueryReader(ClientContext &context, TableFunctionInput &input, O
 
 //! False when the call became a wait for the network.
 static bool WaitForRows(TableFunctionInput &input, OpenDuckQueryGlobalState &state) {
-	if (state.reader->Ready() || !state.stream) {
+	if (!state.stream || state.reader->WaitUntilReady(REMOTE_QUICK_WAIT)) {
 		return true;
 	}
 	auto stream = state.stream;

@@ -159,7 +159,8 @@ static void CheckReceivedTypes(const OpenDuckScanGlobalState &global, const vect
 static bool OpenLocalStream(ClientContext &context, TableFunctionInput &data, OpenDuckScanGlobalState &global,
                             OpenDuckScanLocalState &local) {
 	auto result = global.result;
-	if (!result->Started() && WaitAsynchronously(data, [result]() { result->WaitStartedFor(REMOTE_WAIT_SLICE); })) {
+	if (!result->WaitStartedFor(REMOTE_QUICK_WAIT) &&
+	    WaitAsynchronously(data, [result]() { result->WaitStartedFor(REMOTE_WAIT_SLICE); })) {
 		return false;
 	}
 	result->WaitStarted([&context]() { return context.interrupted.load(); });
@@ -173,7 +174,7 @@ static bool OpenLocalStream(ClientContext &context, TableFunctionInput &data, Op
 		local.stream = result->OpenStream(NumericCast<uint32_t>(local.stream_index), buffered);
 	}
 	auto stream = local.stream;
-	if (!stream->SchemaReady() &&
+	if (!stream->SchemaReady() && !stream->WaitForBatch(REMOTE_QUICK_WAIT) &&
 	    WaitAsynchronously(data, [stream]() { stream->WaitForBatch(REMOTE_WAIT_SLICE); })) {
 		return false;
 	}
@@ -196,7 +197,7 @@ static void OpenDuckScanFunction(ClientContext &context, TableFunctionInput &dat
 		return;
 	}
 	while (true) {
-		if (!local.reader->Ready()) {
+		if (!local.reader->WaitUntilReady(REMOTE_QUICK_WAIT)) {
 			auto stream = local.stream;
 			if (WaitAsynchronously(data, [stream]() { stream->WaitForBatch(REMOTE_WAIT_SLICE); })) {
 				return;

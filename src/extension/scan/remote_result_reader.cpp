@@ -32,8 +32,8 @@ void RemoteResultReader::Initialize(const std::vector<std::string> &type_names,
 	arrow_types = arrow_table.GetTypes();
 	names = arrow_table.GetNames();
 	ResolveDeclaredTypes(type_names, declared_types);
-	scan_state = duckdb::make_uniq<duckdb::ArrowScanLocalState>(duckdb::make_uniq<duckdb::ArrowArrayWrapper>(),
-	                                                            context);
+	scan_state =
+	    duckdb::make_uniq<duckdb::ArrowScanLocalState>(duckdb::make_uniq<duckdb::ArrowArrayWrapper>(), context);
 }
 
 void RemoteResultReader::ResolveDeclaredTypes(const std::vector<std::string> &type_names,
@@ -73,7 +73,9 @@ void RemoteResultReader::ResolveDeclaredTypes(const std::vector<std::string> &ty
 
 bool RemoteResultReader::NextBatch() {
 	auto batch = duckdb::make_uniq<duckdb::ArrowArrayWrapper>();
-	auto interrupted = [this]() { return context.interrupted.load(); };
+	auto interrupted = [this]() {
+		return context.interrupted.load();
+	};
 	while (true) {
 		if (!stream->Next(batch->arrow_array, interrupted, &batch_index)) {
 			return false;
@@ -98,10 +100,8 @@ bool RemoteResultReader::Ready() {
 	return finished || HasBufferedRows() || stream->BatchReady();
 }
 
-void RemoteResultReader::WaitUntilReady(std::chrono::milliseconds timeout) {
-	if (!Ready()) {
-		stream->WaitForBatch(timeout);
-	}
+bool RemoteResultReader::WaitUntilReady(std::chrono::milliseconds timeout) {
+	return Ready() || stream->WaitForBatch(timeout);
 }
 
 void RemoteResultReader::Fill(duckdb::DataChunk &output) {
@@ -132,7 +132,8 @@ void RemoteResultReader::FillFromArrow(duckdb::DataChunk &output) {
 		return;
 	}
 	auto &batch = scan_state->chunk->arrow_array;
-	auto count = duckdb::MinValue<idx_t>(STANDARD_VECTOR_SIZE, static_cast<idx_t>(batch.length) - scan_state->chunk_offset);
+	auto count =
+	    duckdb::MinValue<idx_t>(STANDARD_VECTOR_SIZE, static_cast<idx_t>(batch.length) - scan_state->chunk_offset);
 	output.SetCardinality(count);
 	duckdb::ArrowTableFunction::ArrowToDuckDB(*scan_state, arrow_table.GetColumns(), output);
 	scan_state->chunk_offset += count;

@@ -41,8 +41,8 @@ public:
 	void Fill(duckdb::DataChunk &output);
 	//! True when Fill would not wait for the network.
 	bool Ready();
-	//! Waits up to `timeout` for Ready().
-	void WaitUntilReady(std::chrono::milliseconds timeout);
+	//! Waits up to `timeout` for Ready(); returns Ready().
+	bool WaitUntilReady(std::chrono::milliseconds timeout);
 	//! Position in the result of the rows the last Fill returned (ResultChunk.batch_index).
 	uint64_t BatchIndex() const {
 		return batch_index;

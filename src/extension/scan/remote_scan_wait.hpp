@@ -19,6 +19,9 @@ namespace openduck {
 
 //! How long one wait task waits before DuckDB gets its thread back.
 constexpr std::chrono::milliseconds REMOTE_WAIT_SLICE {100};
+//! How long a table function waits itself before it hands the wait to a task: most answers come
+//! within it, and a task costs a few thread hand-overs.
+constexpr std::chrono::milliseconds REMOTE_QUICK_WAIT {5};
 
 //! Turns this call of a table function into a wait: `wait` (which must return within about
 //! REMOTE_WAIT_SLICE and may outlive the function's states, so it must own what it uses) runs as
