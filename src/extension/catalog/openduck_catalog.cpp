@@ -2,9 +2,21 @@
 
 #include "catalog/openduck_transaction.hpp"
 #include "catalog/remote_catalog_snapshot.hpp"
+#include "catalog/remote_ddl.hpp"
+#include "dml/physical_remote_statement.hpp"
+#include "duckdb/planner/operator/logical_create_table.hpp"
+#include "duckdb/planner/operator/logical_delete.hpp"
+#include "duckdb/planner/operator/logical_insert.hpp"
+#include "duckdb/planner/operator/logical_merge_into.hpp"
+#include "duckdb/planner/operator/logical_update.hpp"
+#include "pushdown/query_pushdown.hpp"
+#include "duckdb/parser/parsed_data/create_index_info.hpp"
+#include "duckdb/parser/statement/create_statement.hpp"
+#include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
 #include "duckdb/catalog/entry_lookup_info.hpp"
 #include "duckdb/main/attached_database.hpp"
 #include "duckdb/parser/constraints/not_null_constraint.hpp"
+#include "duckdb/parser/constraints/unique_constraint.hpp"
 #include "duckdb/parser/parsed_data/create_schema_info.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
 #include "duckdb/parser/parsed_data/create_view_info.hpp"
@@ -20,15 +32,20 @@ using namespace duckdb; // NOLINT
 static constexpr const char *CATALOG_QUERY = R"(
 SELECT schema_name, NULL::VARCHAR AS table_name, NULL::BOOLEAN AS is_view, NULL::BIGINT AS estimated_size,
        NULL::VARCHAR AS column_name, NULL::VARCHAR AS data_type, NULL::BOOLEAN AS is_nullable,
-       NULL::BIGINT AS column_index
+       NULL::BIGINT AS column_index, NULL::VARCHAR[] AS key_columns
 FROM duckdb_schemas() WHERE database_name = current_database()
 UNION ALL
 SELECT c.schema_name, c.table_name, t.table_name IS NULL, t.estimated_size, c.column_name, c.data_type,
-       c.is_nullable, c.column_index
+       c.is_nullable, c.column_index, NULL
 FROM duckdb_columns() c
 LEFT JOIN duckdb_tables() t
   ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
 WHERE c.database_name = current_database()
+UNION ALL
+SELECT schema_name, table_name, false, NULL, NULL, constraint_type, NULL, 1000000000 + constraint_index,
+       constraint_column_names
+FROM duckdb_constraints()
+WHERE database_name = current_database() AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')
 ORDER BY 1, 2 NULLS FIRST, 8
 )";
 
@@ -44,6 +61,16 @@ void OpenDuckCatalog::Initialize(bool load_builtin) {
 std::unique_ptr<RemoteResult> OpenDuckCatalog::Execute(ClientContext &context, const std::string &sql) {
 	return client->Execute(settings.database, sql, settings.read_only,
 	                       [&context]() { return context.interrupted.load(); });
+}
+
+void OpenDuckCatalog::ExecuteDDL(ClientContext &context, const std::string &sql) {
+	RemoteResultReader reader(context, Execute(context, sql));
+	DataChunk chunk;
+	chunk.Initialize(Allocator::DefaultAllocator(), reader.Types());
+	do {
+		reader.Fill(chunk);
+	} while (chunk.size() > 0);
+	InvalidateSnapshots(context);
 }
 
 std::unique_ptr<RemoteResult> OpenDuckCatalog::Describe(ClientContext &context, const std::string &sql) {
@@ -153,6 +180,12 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientCont
 			pending.push_back(std::move(table));
 		}
 		auto &table = pending.back();
+		if (row.column_name.empty()) {
+			// A key after the table's columns: the binder checks ON CONFLICT targets against these.
+			table.info->constraints.push_back(
+			    make_uniq<UniqueConstraint>(row.key_columns, row.data_type == "PRIMARY KEY"));
+			continue;
+		}
 		LogicalType type;
 		if (!TryParseRemoteType(context, row.data_type, type)) {
 			type = LogicalType::VARCHAR;
@@ -226,7 +259,8 @@ optional_idx OpenDuckCatalog::GetCatalogVersion(ClientContext &context) {
 }
 
 optional_ptr<CatalogEntry> OpenDuckCatalog::CreateSchema(CatalogTransaction transaction, CreateSchemaInfo &info) {
-	ThrowWritesUnsupported("CREATE SCHEMA");
+	ExecuteDDL(transaction.GetContext(), CreateSchemaSQL(info));
+	return nullptr;
 }
 
 void OpenDuckCatalog::ScanSchemas(ClientContext &context, std::function<void(SchemaCatalogEntry &)> callback) {
@@ -253,26 +287,50 @@ optional_ptr<SchemaCatalogEntry> OpenDuckCatalog::LookupSchema(CatalogTransactio
 }
 
 void OpenDuckCatalog::ThrowWritesUnsupported(const std::string &what) {
-	throw NotImplementedException("OpenDuck: %s on remote database \"%s\" is not supported through the catalog yet; "
-	                              "run it on the server with CALL openduck_execute('%s', '<sql>')",
+	throw NotImplementedException("OpenDuck: this %s on remote database \"%s\" reads data only the client has, "
+	                              "which is not supported for this statement yet; run it on the server with CALL "
+	                              "openduck_execute('%s', '<sql>')",
 	                              what, GetName(), GetName());
 }
 
-PhysicalOperator &OpenDuckCatalog::PlanCreateTableAs(ClientContext &, PhysicalPlanGenerator &, LogicalCreateTable &,
-                                                     PhysicalOperator &) {
-	ThrowWritesUnsupported("CREATE TABLE AS");
+PhysicalOperator &OpenDuckCatalog::PlanRemoteStatement(ClientContext &context, PhysicalPlanGenerator &planner,
+                                                       LogicalOperator &op, const std::string &what,
+                                                       bool changes_catalog) {
+	auto write = TakeRemoteWritePlan(context, *this);
+	if (!write || write->statement_sql.empty()) {
+		ThrowWritesUnsupported(what);
+	}
+	return planner.Make<PhysicalRemoteStatement>(op.types, *this, write->statement_sql, changes_catalog,
+	                                             op.estimated_cardinality);
 }
-PhysicalOperator &OpenDuckCatalog::PlanInsert(ClientContext &, PhysicalPlanGenerator &, LogicalInsert &,
-                                              optional_ptr<PhysicalOperator>) {
-	ThrowWritesUnsupported("INSERT");
+
+PhysicalOperator &OpenDuckCatalog::PlanCreateTableAs(ClientContext &context, PhysicalPlanGenerator &planner,
+                                                     LogicalCreateTable &op, PhysicalOperator &) {
+	return PlanRemoteStatement(context, planner, op, "CREATE TABLE AS", true);
 }
-PhysicalOperator &OpenDuckCatalog::PlanDelete(ClientContext &, PhysicalPlanGenerator &, LogicalDelete &,
-                                              PhysicalOperator &) {
-	ThrowWritesUnsupported("DELETE");
+PhysicalOperator &OpenDuckCatalog::PlanInsert(ClientContext &context, PhysicalPlanGenerator &planner,
+                                              LogicalInsert &op, optional_ptr<PhysicalOperator>) {
+	return PlanRemoteStatement(context, planner, op, "INSERT", false);
 }
-PhysicalOperator &OpenDuckCatalog::PlanUpdate(ClientContext &, PhysicalPlanGenerator &, LogicalUpdate &,
-                                              PhysicalOperator &) {
-	ThrowWritesUnsupported("UPDATE");
+PhysicalOperator &OpenDuckCatalog::PlanDelete(ClientContext &context, PhysicalPlanGenerator &planner,
+                                              LogicalDelete &op, PhysicalOperator &) {
+	return PlanRemoteStatement(context, planner, op, "DELETE", false);
+}
+PhysicalOperator &OpenDuckCatalog::PlanUpdate(ClientContext &context, PhysicalPlanGenerator &planner,
+                                              LogicalUpdate &op, PhysicalOperator &) {
+	return PlanRemoteStatement(context, planner, op, "UPDATE", false);
+}
+PhysicalOperator &OpenDuckCatalog::PlanMergeInto(ClientContext &context, PhysicalPlanGenerator &planner,
+                                                 LogicalMergeInto &op, PhysicalOperator &) {
+	return PlanRemoteStatement(context, planner, op, "INSERT ... ON CONFLICT", false);
+}
+
+unique_ptr<LogicalOperator> OpenDuckCatalog::BindCreateIndex(Binder &binder, CreateStatement &stmt,
+                                                             TableCatalogEntry &table, unique_ptr<LogicalOperator>) {
+	auto &info = stmt.info->Cast<CreateIndexInfo>();
+	// The index lives on the server, next to the table it indexes.
+	info.schema = table.schema.name;
+	return make_uniq<LogicalRemoteDDL>(*this, CreateIndexSQL(info));
 }
 
 DatabaseSize OpenDuckCatalog::GetDatabaseSize(ClientContext &context) {
@@ -284,7 +342,7 @@ std::string OpenDuckCatalog::GetDBPath() {
 }
 
 void OpenDuckCatalog::DropSchema(ClientContext &context, DropInfo &info) {
-	ThrowWritesUnsupported("DROP SCHEMA");
+	ExecuteDDL(context, DropSQL(info));
 }
 
 } // namespace openduck

@@ -29,6 +29,9 @@ public:
 	//! Runs `sql` on the remote database and returns its result stream; interrupting `context`
 	//! cancels it.
 	std::unique_ptr<RemoteResult> Execute(duckdb::ClientContext &context, const std::string &sql);
+	//! Runs DDL on the remote database, then makes this transaction reload the remote catalog so the
+	//! change shows at once.
+	void ExecuteDDL(duckdb::ClientContext &context, const std::string &sql);
 	//! The result schema `sql` would have, without running it.
 	std::unique_ptr<RemoteResult> Describe(duckdb::ClientContext &context, const std::string &sql);
 
@@ -71,6 +74,12 @@ public:
 	                                     duckdb::LogicalDelete &op, duckdb::PhysicalOperator &plan) override;
 	duckdb::PhysicalOperator &PlanUpdate(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
 	                                     duckdb::LogicalUpdate &op, duckdb::PhysicalOperator &plan) override;
+	//! DuckDB binds INSERT ... ON CONFLICT as a merge.
+	duckdb::PhysicalOperator &PlanMergeInto(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                        duckdb::LogicalMergeInto &op, duckdb::PhysicalOperator &plan) override;
+	duckdb::unique_ptr<duckdb::LogicalOperator> BindCreateIndex(duckdb::Binder &binder, duckdb::CreateStatement &stmt,
+	                                                            duckdb::TableCatalogEntry &table,
+	                                                            duckdb::unique_ptr<duckdb::LogicalOperator> plan) override;
 	duckdb::DatabaseSize GetDatabaseSize(duckdb::ClientContext &context) override;
 	bool InMemory() override {
 		return false;
@@ -85,6 +94,10 @@ private:
 	duckdb::unique_ptr<duckdb::ViewCatalogEntry> BuildRemoteView(duckdb::SchemaCatalogEntry &schema,
 	                                                             duckdb::CreateTableInfo &columns);
 	[[noreturn]] void ThrowWritesUnsupported(const std::string &what);
+	//! The operator for a write whose whole statement runs on the server.
+	duckdb::PhysicalOperator &PlanRemoteStatement(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                              duckdb::LogicalOperator &op, const std::string &what,
+	                                              bool changes_catalog);
 
 	AttachSettings settings;
 	std::shared_ptr<RemoteClient> client;

@@ -1,5 +1,10 @@
 #include "catalog/openduck_schema_entry.hpp"
 
+#include "catalog/openduck_catalog.hpp"
+#include "catalog/remote_ddl.hpp"
+#include "duckdb/parser/parsed_data/create_index_info.hpp"
+#include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
+
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/catalog/entry_lookup_info.hpp"
 #include "duckdb/parser/parsed_data/create_schema_info.hpp"
@@ -69,17 +74,22 @@ void OpenDuckSchemaEntry::ThrowUnsupported(const std::string &what) {
 	                              what, catalog.GetName(), catalog.GetName());
 }
 
-optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateIndex(CatalogTransaction, CreateIndexInfo &, TableCatalogEntry &) {
-	ThrowUnsupported("CREATE INDEX");
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateIndex(CatalogTransaction transaction, CreateIndexInfo &info,
+                                                            TableCatalogEntry &) {
+	RemoteCatalog().ExecuteDDL(transaction.GetContext(), CreateIndexSQL(info));
+	return nullptr;
 }
 optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateFunction(CatalogTransaction, CreateFunctionInfo &) {
 	ThrowUnsupported("CREATE FUNCTION/MACRO");
 }
-optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateTable(CatalogTransaction, BoundCreateTableInfo &) {
-	ThrowUnsupported("CREATE TABLE");
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateTable(CatalogTransaction transaction,
+                                                            BoundCreateTableInfo &info) {
+	RemoteCatalog().ExecuteDDL(transaction.GetContext(), CreateTableSQL(info.Base()));
+	return nullptr;
 }
-optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateView(CatalogTransaction, CreateViewInfo &) {
-	ThrowUnsupported("CREATE VIEW");
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateView(CatalogTransaction transaction, CreateViewInfo &info) {
+	RemoteCatalog().ExecuteDDL(transaction.GetContext(), CreateViewSQL(info, RemoteCatalog()));
+	return nullptr;
 }
 optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateSequence(CatalogTransaction, CreateSequenceInfo &) {
 	ThrowUnsupported("CREATE SEQUENCE");
@@ -99,11 +109,15 @@ optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateCollation(CatalogTransacti
 optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateType(CatalogTransaction, CreateTypeInfo &) {
 	ThrowUnsupported("CREATE TYPE");
 }
-void OpenDuckSchemaEntry::DropEntry(ClientContext &, DropInfo &) {
-	ThrowUnsupported("DROP");
+void OpenDuckSchemaEntry::DropEntry(ClientContext &context, DropInfo &info) {
+	RemoteCatalog().ExecuteDDL(context, DropSQL(info));
 }
-void OpenDuckSchemaEntry::Alter(CatalogTransaction, AlterInfo &) {
-	ThrowUnsupported("ALTER");
+void OpenDuckSchemaEntry::Alter(CatalogTransaction transaction, AlterInfo &info) {
+	RemoteCatalog().ExecuteDDL(transaction.GetContext(), AlterSQL(info));
+}
+
+OpenDuckCatalog &OpenDuckSchemaEntry::RemoteCatalog() {
+	return catalog.Cast<OpenDuckCatalog>();
 }
 
 } // namespace openduck

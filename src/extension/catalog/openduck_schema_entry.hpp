@@ -15,6 +15,8 @@
 
 namespace openduck {
 
+class OpenDuckCatalog;
+
 class OpenDuckSchemaEntry : public duckdb::SchemaCatalogEntry {
 public:
 	OpenDuckSchemaEntry(duckdb::Catalog &catalog, duckdb::CreateSchemaInfo &info);
@@ -57,6 +59,7 @@ public:
 
 private:
 	[[noreturn]] void ThrowUnsupported(const std::string &what);
+	OpenDuckCatalog &RemoteCatalog();
 
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<OpenDuckTableEntry>> tables;
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::ViewCatalogEntry>> views;

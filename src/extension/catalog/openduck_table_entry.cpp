@@ -6,6 +6,8 @@
 #include "scan/remote_result_reader.hpp"
 #include "scan/remote_statistics.hpp"
 
+#include "duckdb/parser/constraints/unique_constraint.hpp"
+
 namespace openduck {
 
 using namespace duckdb; // NOLINT
@@ -103,6 +105,21 @@ TableFunction OpenDuckTableEntry::GetScanFunction(ClientContext &context, unique
 TableStorageInfo OpenDuckTableEntry::GetStorageInfo(ClientContext &context) {
 	TableStorageInfo info;
 	info.cardinality = estimated_rows.load();
+	// The server's keys, as the binder needs them for ON CONFLICT.
+	for (auto &constraint : GetConstraints()) {
+		if (constraint->type != ConstraintType::UNIQUE) {
+			continue;
+		}
+		auto &unique = constraint->Cast<UniqueConstraint>();
+		IndexInfo index;
+		index.is_unique = true;
+		index.is_primary = unique.IsPrimaryKey();
+		index.is_foreign = false;
+		for (auto &name : unique.GetColumnNames()) {
+			index.column_set.insert(GetColumn(name).Physical().index);
+		}
+		info.index_info.push_back(std::move(index));
+	}
 	return info;
 }
 

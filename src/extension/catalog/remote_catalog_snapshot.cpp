@@ -21,9 +21,18 @@ void RemoteCatalogRows::Append(DataChunk &chunk) {
 		entry.data_type = TextOrEmpty(chunk.GetValue(5, row));
 		auto nullable = chunk.GetValue(6, row);
 		entry.is_nullable = nullable.IsNull() || nullable.GetValue<bool>();
+		auto keys = chunk.GetValue(8, row);
+		if (!keys.IsNull()) {
+			for (auto &key : ListValue::GetChildren(keys)) {
+				entry.key_columns.push_back(TextOrEmpty(key));
+			}
+		}
 		// Length-prefixed fields keep the fingerprint unambiguous whatever the names contain.
 		for (auto *field : {&entry.schema_name, &entry.table_name, &entry.column_name, &entry.data_type}) {
 			fingerprint += std::to_string(field->size()) + ":" + *field;
+		}
+		for (auto &key : entry.key_columns) {
+			fingerprint += "K" + std::to_string(key.size()) + ":" + key;
 		}
 		fingerprint += entry.is_view ? "V" : "T";
 		fingerprint += entry.is_nullable ? "N;" : "R;";

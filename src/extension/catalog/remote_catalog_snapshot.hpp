@@ -26,6 +26,8 @@ struct RemoteCatalogRow {
 	std::string column_name;
 	std::string data_type;
 	bool is_nullable = true;
+	//! For a PRIMARY KEY or UNIQUE row (data_type names which, column_name is empty): its columns.
+	duckdb::vector<std::string> key_columns;
 };
 
 //! The rows of one catalog read, and a fingerprint of everything but the row estimates, so an

@@ -5,7 +5,14 @@
 #include "duckdb/main/connection_manager.hpp"
 #include "duckdb/optimizer/optimizer_extension.hpp"
 #include "duckdb/planner/extension_callback.hpp"
+#include "catalog/openduck_catalog.hpp"
+#include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
+#include "duckdb/planner/operator/logical_create_table.hpp"
+#include "duckdb/planner/operator/logical_delete.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
+#include "duckdb/planner/operator/logical_insert.hpp"
+#include "duckdb/planner/operator/logical_merge_into.hpp"
+#include "duckdb/planner/operator/logical_update.hpp"
 #include "functions/openduck_query_functions.hpp"
 #include "pushdown/remote_query_rewriter.hpp"
 
@@ -30,20 +37,48 @@ public:
 		// Whatever the rewrite finds, the statement must be planned again: the first planning
 		// ended on our request, not on an error of the user's.
 		replanning = true;
-		RemoteQueryRewriter(context).Rewrite(statement);
+		auto plan = make_uniq<RemoteWritePlan>();
+		if (PlanRemoteWrite(context, statement, *plan)) {
+			write_plan = std::move(plan);
+		}
+		if (!write_plan || write_plan->statement_sql.empty()) {
+			// Also for writes whose rows come from the client: their remote parts still run remotely.
+			RemoteQueryRewriter(context).Rewrite(statement);
+		}
 		return RebindQueryInfo::ATTEMPT_TO_REBIND;
 	}
 
 	void QueryEnd(ClientContext &context) override {
 		rewrite_requested = false;
 		replanning = false;
+		write_plan.reset();
 	}
 
 	//! Set by the optimizer pass right before it interrupts the first planning.
 	bool rewrite_requested = false;
 	//! Set while the rewritten statement is planned, so it is not interrupted again.
 	bool replanning = false;
+	//! How the statement being planned writes into a remote table, for the catalog's Plan* hook.
+	unique_ptr<RemoteWritePlan> write_plan;
 };
+
+//! The catalog a write operator writes into.
+static optional_ptr<Catalog> WriteTarget(LogicalOperator &op) {
+	switch (op.type) {
+	case LogicalOperatorType::LOGICAL_INSERT:
+		return op.Cast<LogicalInsert>().table.catalog;
+	case LogicalOperatorType::LOGICAL_UPDATE:
+		return op.Cast<LogicalUpdate>().table.catalog;
+	case LogicalOperatorType::LOGICAL_DELETE:
+		return op.Cast<LogicalDelete>().table.catalog;
+	case LogicalOperatorType::LOGICAL_MERGE_INTO:
+		return op.Cast<LogicalMergeInto>().table.catalog;
+	case LogicalOperatorType::LOGICAL_CREATE_TABLE:
+		return op.Cast<LogicalCreateTable>().schema.catalog;
+	default:
+		return nullptr;
+	}
+}
 
 enum class RemoteReads { NONE, WORTH_PUSHING, ALREADY_EXECUTED };
 
@@ -52,6 +87,11 @@ enum class RemoteReads { NONE, WORTH_PUSHING, ALREADY_EXECUTED };
 //! second planning; that keeps `FROM openduck_query(...)` and `SELECT * FROM cloud.t` at one.
 static RemoteReads FindRemoteReads(LogicalOperator &op, bool work_above) {
 	auto result = RemoteReads::NONE;
+	auto write_target = WriteTarget(op);
+	if (write_target && write_target->GetCatalogType() == OpenDuckCatalog::CATALOG_TYPE) {
+		// Writes into a remote table are planned from the parsed statement.
+		result = RemoteReads::WORTH_PUSHING;
+	}
 	if (op.type == LogicalOperatorType::LOGICAL_GET) {
 		auto &get = op.Cast<LogicalGet>();
 		bool remote = get.function.name == "openduck_scan" || get.function.name == "openduck_query";
@@ -99,6 +139,14 @@ public:
 		EnableQueryPushdown(context);
 	}
 };
+
+unique_ptr<RemoteWritePlan> TakeRemoteWritePlan(ClientContext &context, OpenDuckCatalog &catalog) {
+	auto state = context.registered_state->Get<QueryPushdownState>(PUSHDOWN_STATE_KEY);
+	if (!state || !state->write_plan || state->write_plan->catalog.get() != &catalog) {
+		return nullptr;
+	}
+	return std::move(state->write_plan);
+}
 
 void EnableQueryPushdown(ClientContext &context) {
 	context.registered_state->GetOrCreate<QueryPushdownState>(PUSHDOWN_STATE_KEY);

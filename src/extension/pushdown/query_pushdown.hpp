@@ -13,6 +13,7 @@
 
 #include "duckdb/main/client_context.hpp"
 #include "duckdb/main/extension/extension_loader.hpp"
+#include "dml/remote_write_planner.hpp"
 
 namespace openduck {
 
@@ -21,5 +22,9 @@ void RegisterQueryPushdown(duckdb::ExtensionLoader &loader);
 
 //! Makes sure `context` takes part in pushdown (connections opened before the extension loaded).
 void EnableQueryPushdown(duckdb::ClientContext &context);
+
+//! Hands the write plan made for the statement being planned to the catalog hook that builds its
+//! operator; null when there is none for `catalog`.
+duckdb::unique_ptr<RemoteWritePlan> TakeRemoteWritePlan(duckdb::ClientContext &context, OpenDuckCatalog &catalog);
 
 } // namespace openduck

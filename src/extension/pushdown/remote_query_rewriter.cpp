@@ -451,9 +451,11 @@ PushdownTarget RemoteQueryRewriter::AnalyzeExpression(ParsedExpression &expr) {
 	case ExpressionClass::LAMBDA:
 	case ExpressionClass::LAMBDA_REF:
 	case ExpressionClass::POSITIONAL_REFERENCE:
+	// DEFAULT only appears in INSERT values; where the statement runs, the table's default applies.
+	case ExpressionClass::DEFAULT:
 		break;
 	default:
-		// Prepared-statement parameters, DEFAULT and anything newer stay in the client.
+		// Prepared-statement parameters and anything newer stay in the client.
 		return PushdownTarget::Local();
 	}
 	ParsedExpressionIterator::EnumerateChildren(expr,
@@ -530,6 +532,20 @@ std::string RemoteQueryRewriter::RenderForServer(QueryNode &node, OpenDuckCatalo
 		column.first->column_names = std::move(column.second);
 	}
 	return sql;
+}
+
+void RemoteQueryRewriter::StripSeenNames(OpenDuckCatalog &catalog) {
+	for (auto &table : remote_tables) {
+		table.ref->catalog_name = std::string();
+		table.ref->schema_name = table.schema_name;
+		table.ref->table_name = table.table_name;
+	}
+	for (auto *column : qualified_columns) {
+		if (StringUtil::CIEquals(column->column_names[0], catalog.GetName())) {
+			column->column_names.erase(column->column_names.begin());
+		}
+	}
+	ClearSeenNames();
 }
 
 bool RemoteQueryRewriter::ServerCanBind(OpenDuckCatalog &catalog, const std::string &sql) {

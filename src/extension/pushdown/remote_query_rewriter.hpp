@@ -54,6 +54,29 @@ public:
 	//! Rewrites the remote-only parts of `statement` in place. Returns whether anything changed.
 	bool Rewrite(duckdb::SQLStatement &statement);
 
+	//! Analysis for callers that render statements of their own (writes): where a piece can run.
+	//! Remote tables and qualified columns seen are collected until ClearSeenNames.
+	PushdownTarget Analyze(duckdb::QueryNode &node) {
+		return AnalyzeNode(node);
+	}
+	PushdownTarget Analyze(duckdb::TableRef &ref) {
+		return AnalyzeTableRef(ref);
+	}
+	PushdownTarget Analyze(duckdb::ParsedExpression &expr) {
+		return AnalyzeExpression(expr);
+	}
+	void ClearSeenNames() {
+		remote_tables.clear();
+		qualified_columns.clear();
+	}
+	//! Names every remote table seen as the server knows it and drops the attach alias from
+	//! qualified columns, for good: only for a copy of the statement that is rendered, not run.
+	void StripSeenNames(OpenDuckCatalog &catalog);
+	//! Whether the server would answer exactly as this client does (same semantic settings).
+	bool ServerAgrees(OpenDuckCatalog &catalog);
+	//! Asks the server to bind `sql` (no execution); false when it cannot run there on its own.
+	bool ServerCanBind(OpenDuckCatalog &catalog, const std::string &sql);
+
 private:
 	struct CTEScope {
 		duckdb::case_insensitive_map_t<PushdownTarget> entries;
@@ -78,13 +101,9 @@ private:
 	PushdownTarget AnalyzeTableFunction(duckdb::TableFunctionRef &ref);
 	PushdownTarget AnalyzeExpression(duckdb::ParsedExpression &expr);
 	bool IsServerFunction(const std::string &catalog, const std::string &schema, const std::string &name);
-	//! Whether the server would answer exactly as this client does (same semantic settings).
-	bool ServerAgrees(OpenDuckCatalog &catalog);
 
 	//! `node` as SQL for the server: remote tables named by schema and table, without the attach alias.
 	std::string RenderForServer(duckdb::QueryNode &node, OpenDuckCatalog &catalog);
-	//! Asks the server to bind `sql` (no execution); false when it cannot run there on its own.
-	bool ServerCanBind(OpenDuckCatalog &catalog, const std::string &sql);
 
 	duckdb::ClientContext &context;
 	duckdb::vector<CTEScope> cte_scopes;

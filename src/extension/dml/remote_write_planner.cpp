@@ -1,0 +1,244 @@
+#include "dml/remote_write_planner.hpp"
+
+#include "catalog/openduck_catalog.hpp"
+#include "duckdb/catalog/catalog.hpp"
+#include "duckdb/catalog/catalog_entry.hpp"
+#include "duckdb/parser/expression/star_expression.hpp"
+#include "duckdb/parser/expression/function_expression.hpp"
+#include "duckdb/parser/parsed_data/create_table_info.hpp"
+#include "duckdb/parser/query_node/select_node.hpp"
+#include "duckdb/parser/statement/create_statement.hpp"
+#include "duckdb/parser/statement/delete_statement.hpp"
+#include "duckdb/parser/statement/explain_statement.hpp"
+#include "duckdb/parser/statement/insert_statement.hpp"
+#include "duckdb/parser/statement/select_statement.hpp"
+#include "duckdb/parser/statement/update_statement.hpp"
+#include "duckdb/parser/tableref/basetableref.hpp"
+#include "duckdb/parser/tableref/table_function_ref.hpp"
+#include "duckdb/planner/binder.hpp"
+#include "pushdown/remote_query_rewriter.hpp"
+
+namespace openduck {
+
+using namespace duckdb; // NOLINT: DuckDB's parser API is used throughout this file
+
+//! The remote table `catalog.schema.name` names, with its schema as the server knows it.
+static optional_ptr<CatalogEntry> FindRemoteTable(ClientContext &context, const std::string &catalog_name,
+                                                  const std::string &schema_name, const std::string &name) {
+	try {
+		auto catalog = catalog_name;
+		auto schema = schema_name;
+		Binder::BindSchemaOrCatalog(context, catalog, schema);
+		EntryLookupInfo lookup(CatalogType::TABLE_ENTRY, name);
+		auto entry = Catalog::GetEntry(context, catalog, schema, lookup, OnEntryNotFound::RETURN_NULL);
+		if (!entry || entry->ParentCatalog().GetCatalogType() != OpenDuckCatalog::CATALOG_TYPE) {
+			return nullptr;
+		}
+		return entry;
+	} catch (std::exception &) {
+		// The binder reports unknown names when it plans the statement.
+		return nullptr;
+	}
+}
+
+static unique_ptr<SelectStatement> SelectFromUpload() {
+	auto select = make_uniq<SelectNode>();
+	select->select_list.push_back(make_uniq<StarExpression>());
+	auto function = make_uniq<TableFunctionRef>();
+	vector<unique_ptr<ParsedExpression>> no_arguments;
+	function->function = make_uniq<FunctionExpression>("openduck_upload", std::move(no_arguments));
+	select->from_table = std::move(function);
+	auto statement = make_uniq<SelectStatement>();
+	statement->node = std::move(select);
+	return statement;
+}
+
+static void ReturnEveryColumn(vector<unique_ptr<ParsedExpression>> &returning_list) {
+	if (returning_list.empty()) {
+		return;
+	}
+	// The operator hands DuckDB whole rows; DuckDB computes the user's RETURNING list from them.
+	returning_list.clear();
+	returning_list.push_back(make_uniq<StarExpression>());
+}
+
+//! Merges where every expression of `expressions` can run into `target`.
+static void AnalyzeAll(RemoteQueryRewriter &analysis, vector<unique_ptr<ParsedExpression>> &expressions,
+                       PushdownTarget &target) {
+	for (auto &expr : expressions) {
+		target.Merge(analysis.Analyze(*expr));
+	}
+}
+
+static void AnalyzeSetInfo(RemoteQueryRewriter &analysis, UpdateSetInfo *set_info, PushdownTarget &target) {
+	if (!set_info) {
+		return;
+	}
+	AnalyzeAll(analysis, set_info->expressions, target);
+	if (set_info->condition) {
+		target.Merge(analysis.Analyze(*set_info->condition));
+	}
+}
+
+//! The statement as SQL for the server when all of it can run there.
+static std::string RenderWhenRemoteOnly(ClientContext &context, RemoteQueryRewriter &analysis, PushdownTarget target,
+                                        OpenDuckCatalog &catalog, SQLStatement &statement) {
+	if (target.kind == PushdownTarget::Kind::LOCAL ||
+	    (target.kind == PushdownTarget::Kind::REMOTE && target.catalog.get() != &catalog)) {
+		return std::string();
+	}
+	if (!analysis.ServerAgrees(catalog)) {
+		return std::string();
+	}
+	analysis.StripSeenNames(catalog);
+	auto sql = statement.ToString();
+	// Binding on the server runs nothing; it proves the server resolves every name the same way.
+	if (!analysis.ServerCanBind(catalog, sql)) {
+		return std::string();
+	}
+	return sql;
+}
+
+static bool PlanInsert(ClientContext &context, InsertStatement &original, RemoteWritePlan &plan) {
+	auto entry = FindRemoteTable(context, original.catalog, original.schema, original.table);
+	if (!entry) {
+		return false;
+	}
+	auto &catalog = entry->ParentCatalog().Cast<OpenDuckCatalog>();
+	plan.catalog = &catalog;
+	auto copy = unique_ptr_cast<SQLStatement, InsertStatement>(original.Copy());
+	copy->catalog.clear();
+	copy->schema = entry->ParentSchema().name;
+	copy->table = entry->name;
+	ReturnEveryColumn(copy->returning_list);
+
+	RemoteQueryRewriter analysis(context);
+	PushdownTarget target;
+	if (!copy->cte_map.map.empty()) {
+		target = PushdownTarget::Local();
+	}
+	if (copy->select_statement) {
+		target.Merge(analysis.Analyze(*copy->select_statement->node));
+	}
+	if (copy->on_conflict_info) {
+		AnalyzeSetInfo(analysis, copy->on_conflict_info->set_info.get(), target);
+		if (copy->on_conflict_info->condition) {
+			target.Merge(analysis.Analyze(*copy->on_conflict_info->condition));
+		}
+	}
+	plan.statement_sql = RenderWhenRemoteOnly(context, analysis, target, catalog, *copy);
+	if (!plan.statement_sql.empty()) {
+		return true;
+	}
+	// The rows come from the client; the rest of the statement (ON CONFLICT, RETURNING, the column
+	// list or BY NAME) runs on the server as the user wrote it.
+	copy->cte_map.map.clear();
+	copy->select_statement = SelectFromUpload();
+	copy->default_values = false;
+	plan.upload_sql = copy->ToString();
+	return true;
+}
+
+static bool PlanUpdate(ClientContext &context, UpdateStatement &original, RemoteWritePlan &plan) {
+	if (!original.table || original.table->type != TableReferenceType::BASE_TABLE) {
+		return false;
+	}
+	auto &table = original.table->Cast<BaseTableRef>();
+	auto entry = FindRemoteTable(context, table.catalog_name, table.schema_name, table.table_name);
+	if (!entry) {
+		return false;
+	}
+	auto &catalog = entry->ParentCatalog().Cast<OpenDuckCatalog>();
+	plan.catalog = &catalog;
+	auto copy = unique_ptr_cast<SQLStatement, UpdateStatement>(original.Copy());
+	ReturnEveryColumn(copy->returning_list);
+	RemoteQueryRewriter analysis(context);
+	auto target = analysis.Analyze(*copy->table);
+	if (!copy->cte_map.map.empty()) {
+		target.Merge(PushdownTarget::Local());
+	}
+	if (copy->from_table) {
+		target.Merge(analysis.Analyze(*copy->from_table));
+	}
+	AnalyzeSetInfo(analysis, copy->set_info.get(), target);
+	plan.statement_sql = RenderWhenRemoteOnly(context, analysis, target, catalog, *copy);
+	return true;
+}
+
+static bool PlanDelete(ClientContext &context, DeleteStatement &original, RemoteWritePlan &plan) {
+	if (!original.table || original.table->type != TableReferenceType::BASE_TABLE) {
+		return false;
+	}
+	auto &table = original.table->Cast<BaseTableRef>();
+	auto entry = FindRemoteTable(context, table.catalog_name, table.schema_name, table.table_name);
+	if (!entry) {
+		return false;
+	}
+	auto &catalog = entry->ParentCatalog().Cast<OpenDuckCatalog>();
+	plan.catalog = &catalog;
+	auto copy = unique_ptr_cast<SQLStatement, DeleteStatement>(original.Copy());
+	ReturnEveryColumn(copy->returning_list);
+	RemoteQueryRewriter analysis(context);
+	auto target = analysis.Analyze(*copy->table);
+	if (!copy->cte_map.map.empty()) {
+		target.Merge(PushdownTarget::Local());
+	}
+	for (auto &using_clause : copy->using_clauses) {
+		target.Merge(analysis.Analyze(*using_clause));
+	}
+	if (copy->condition) {
+		target.Merge(analysis.Analyze(*copy->condition));
+	}
+	plan.statement_sql = RenderWhenRemoteOnly(context, analysis, target, catalog, *copy);
+	return true;
+}
+
+static bool PlanCreateTableAs(ClientContext &context, CreateStatement &original, RemoteWritePlan &plan) {
+	if (original.info->type != CatalogType::TABLE_ENTRY) {
+		return false;
+	}
+	auto &info = original.info->Cast<CreateTableInfo>();
+	if (!info.query || info.temporary) {
+		return false;
+	}
+	std::string catalog_name = info.catalog;
+	std::string schema_name = info.schema;
+	try {
+		Binder::BindSchemaOrCatalog(context, catalog_name, schema_name);
+	} catch (std::exception &) {
+		return false;
+	}
+	auto &catalog = Catalog::GetCatalog(context, catalog_name);
+	if (catalog.GetCatalogType() != OpenDuckCatalog::CATALOG_TYPE) {
+		return false;
+	}
+	plan.catalog = &catalog.Cast<OpenDuckCatalog>();
+	auto copy = unique_ptr_cast<SQLStatement, CreateStatement>(original.Copy());
+	auto &copy_info = copy->info->Cast<CreateTableInfo>();
+	copy_info.catalog.clear();
+	copy_info.schema = schema_name;
+	RemoteQueryRewriter analysis(context);
+	auto target = analysis.Analyze(*copy_info.query->node);
+	// The upload form needs the bound column types, so the catalog hook renders it.
+	plan.statement_sql = RenderWhenRemoteOnly(context, analysis, target, *plan.catalog, *copy);
+	return true;
+}
+
+bool PlanRemoteWrite(ClientContext &context, SQLStatement &statement, RemoteWritePlan &plan) {
+	switch (statement.type) {
+	case StatementType::INSERT_STATEMENT:
+		return PlanInsert(context, statement.Cast<InsertStatement>(), plan);
+	case StatementType::UPDATE_STATEMENT:
+		return PlanUpdate(context, statement.Cast<UpdateStatement>(), plan);
+	case StatementType::DELETE_STATEMENT:
+		return PlanDelete(context, statement.Cast<DeleteStatement>(), plan);
+	case StatementType::CREATE_STATEMENT:
+		return PlanCreateTableAs(context, statement.Cast<CreateStatement>(), plan);
+	case StatementType::EXPLAIN_STATEMENT:
+		return PlanRemoteWrite(context, *statement.Cast<ExplainStatement>().stmt, plan);
+	default:
+		return false;
+	}
+}
+
+} // namespace openduck
