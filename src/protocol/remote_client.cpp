@@ -100,25 +100,52 @@ std::unique_ptr<RemoteResult> RemoteClient::Execute(const std::string &database,
 	request.set_read_only(read_only);
 	request.set_max_streams(options.preserve_order ? 1 : options.max_streams);
 	request.set_progress_id(NewProgressId());
+	request.set_session_id(options.session_id);
 	return Start(std::move(request), is_interrupted);
 }
 
+std::unique_ptr<RemoteSession> RemoteClient::OpenSession(const std::string &database, bool read_only,
+                                                         const std::function<bool()> &is_interrupted) {
+	WaitForConnection(is_interrupted);
+	return std::unique_ptr<RemoteSession>(new RemoteSession(channel, database, read_only));
+}
+
+std::unique_ptr<RemoteUpload> RemoteClient::StartUpload(const std::string &database, const std::string &sql,
+                                                        bool read_only, const ExecuteOptions &options,
+                                                        const std::function<bool()> &is_interrupted) {
+	v1::ExecuteQueryRequest request;
+	request.set_database(database);
+	request.set_sql(sql);
+	request.set_read_only(read_only);
+	request.set_max_streams(options.preserve_order ? 1 : options.max_streams);
+	request.set_session_id(options.session_id);
+	CompleteRequest(request);
+	WaitForConnection(is_interrupted);
+	return std::unique_ptr<RemoteUpload>(new RemoteUpload(channel, std::move(request)));
+}
+
 std::unique_ptr<RemoteResult> RemoteClient::Describe(const std::string &database, const std::string &sql,
-                                                     const std::function<bool()> &is_interrupted) {
+                                                     const std::function<bool()> &is_interrupted,
+                                                     const std::string &session_id) {
 	v1::ExecuteQueryRequest request;
 	request.set_database(database);
 	request.set_sql(sql);
 	request.set_describe_only(true);
+	request.set_session_id(session_id);
 	return Start(std::move(request), is_interrupted);
 }
 
 std::unique_ptr<RemoteResult> RemoteClient::Start(v1::ExecuteQueryRequest request,
                                                   const std::function<bool()> &is_interrupted) {
+	CompleteRequest(request);
+	WaitForConnection(is_interrupted);
+	return std::unique_ptr<RemoteResult>(new RemoteResult(channel, request));
+}
+
+void RemoteClient::CompleteRequest(v1::ExecuteQueryRequest &request) {
 	request.set_protocol_version(PROTOCOL_VERSION);
 	request.set_arrow_format_version(CLIENT_ARROW_FORMAT_VERSION);
 	request.set_max_chunk_bytes(config.max_message_bytes > 0 ? config.max_message_bytes : DEFAULT_MAX_MESSAGE_BYTES);
-	WaitForConnection(is_interrupted);
-	return std::unique_ptr<RemoteResult>(new RemoteResult(channel, request));
 }
 
 } // namespace openduck

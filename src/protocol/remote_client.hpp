@@ -12,6 +12,8 @@
 #include "protocol/endpoint.hpp"
 #include "protocol/remote_channel.hpp"
 #include "protocol/remote_result.hpp"
+#include "protocol/remote_session.hpp"
+#include "protocol/remote_upload.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -26,6 +28,8 @@ struct ExecuteOptions {
 	uint32_t max_streams;
 	//! The rows are needed in the query's order (ORDER BY): read them through one stream.
 	bool preserve_order = false;
+	//! Run inside this server session (its transaction); empty: autocommit.
+	std::string session_id;
 
 	ExecuteOptions();
 };
@@ -49,7 +53,16 @@ public:
 	                                      const std::function<bool()> &is_interrupted = nullptr);
 	//! Prepares `sql` without running it; the result is empty but carries the result schema.
 	std::unique_ptr<RemoteResult> Describe(const std::string &database, const std::string &sql,
-	                                       const std::function<bool()> &is_interrupted = nullptr);
+	                                       const std::function<bool()> &is_interrupted = nullptr,
+	                                       const std::string &session_id = std::string());
+
+	//! Opens a server session on `database` (see RemoteSession).
+	std::unique_ptr<RemoteSession> OpenSession(const std::string &database, bool read_only,
+	                                           const std::function<bool()> &is_interrupted = nullptr);
+	//! Starts `sql`, which reads rows the caller then sends through the returned upload.
+	std::unique_ptr<RemoteUpload> StartUpload(const std::string &database, const std::string &sql, bool read_only,
+	                                          const ExecuteOptions &options,
+	                                          const std::function<bool()> &is_interrupted = nullptr);
 
 	const EndpointConfig &Config() const {
 		return config;
@@ -57,6 +70,7 @@ public:
 
 private:
 	std::unique_ptr<RemoteResult> Start(v1::ExecuteQueryRequest request, const std::function<bool()> &is_interrupted);
+	void CompleteRequest(v1::ExecuteQueryRequest &request);
 	void WaitForConnection(const std::function<bool()> &is_interrupted);
 
 	EndpointConfig config;

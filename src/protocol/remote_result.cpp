@@ -75,6 +75,12 @@ RemoteResult::RemoteResult(std::shared_ptr<RemoteChannel> channel_p, const v1::E
 	start->reader->Finish(&start->response, &start->status, channel->completions.Track(start));
 }
 
+RemoteResult::RemoteResult(std::shared_ptr<RemoteChannel> channel_p, v1::ExecuteQueryResponse response)
+    : channel(std::move(channel_p)), start(std::make_shared<StartCall>()) {
+	start->response = std::move(response);
+	start->done = true;
+}
+
 RemoteResult::~RemoteResult() {
 	Cancel();
 }

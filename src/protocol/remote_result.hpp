@@ -26,6 +26,8 @@ class RemoteResult {
 public:
 	//! Sends `request`; returns at once.
 	RemoteResult(std::shared_ptr<RemoteChannel> channel, const v1::ExecuteQueryRequest &request);
+	//! A statement the server already answered (ExecuteWithUpload).
+	RemoteResult(std::shared_ptr<RemoteChannel> channel, v1::ExecuteQueryResponse response);
 	//! Cancels the statement if it still runs, and every stream not read to its end.
 	~RemoteResult();
 

@@ -3,7 +3,9 @@
 #include "catalog/openduck_transaction.hpp"
 #include "catalog/remote_catalog_snapshot.hpp"
 #include "catalog/remote_ddl.hpp"
+#include "dml/physical_remote_insert.hpp"
 #include "dml/physical_remote_statement.hpp"
+#include "duckdb/execution/physical_plan_generator.hpp"
 #include "duckdb/planner/operator/logical_create_table.hpp"
 #include "duckdb/planner/operator/logical_delete.hpp"
 #include "duckdb/planner/operator/logical_insert.hpp"
@@ -58,8 +60,10 @@ OpenDuckCatalog::~OpenDuckCatalog() = default;
 void OpenDuckCatalog::Initialize(bool load_builtin) {
 }
 
-std::unique_ptr<RemoteResult> OpenDuckCatalog::Execute(ClientContext &context, const std::string &sql) {
-	return client->Execute(settings.database, sql, settings.read_only,
+std::unique_ptr<RemoteResult> OpenDuckCatalog::Execute(ClientContext &context, const std::string &sql,
+                                                       ExecuteOptions options) {
+	options.session_id = OpenDuckTransaction::Get(context, *this).SessionId(context);
+	return client->Execute(settings.database, sql, settings.read_only, options,
 	                       [&context]() { return context.interrupted.load(); });
 }
 
@@ -74,7 +78,8 @@ void OpenDuckCatalog::ExecuteDDL(ClientContext &context, const std::string &sql)
 }
 
 std::unique_ptr<RemoteResult> OpenDuckCatalog::Describe(ClientContext &context, const std::string &sql) {
-	return client->Describe(settings.database, sql, [&context]() { return context.interrupted.load(); });
+	return client->Describe(settings.database, sql, [&context]() { return context.interrupted.load(); },
+	                        OpenDuckTransaction::Get(context, *this).SessionId(context));
 }
 
 bool OpenDuckCatalog::LookupResultShape(const std::string &sql, ResultShape &shape) {
@@ -304,13 +309,76 @@ PhysicalOperator &OpenDuckCatalog::PlanRemoteStatement(ClientContext &context, P
 	                                             op.estimated_cardinality);
 }
 
-PhysicalOperator &OpenDuckCatalog::PlanCreateTableAs(ClientContext &context, PhysicalPlanGenerator &planner,
-                                                     LogicalCreateTable &op, PhysicalOperator &) {
-	return PlanRemoteStatement(context, planner, op, "CREATE TABLE AS", true);
+//! Without insertion order to keep, every thread encodes and sends its own rows.
+static bool UploadInParallel(ClientContext &context, PhysicalOperator &plan) {
+	return !PhysicalPlanGenerator::PreserveInsertionOrder(context, plan);
 }
+
+PhysicalOperator &OpenDuckCatalog::PlanCreateTableAs(ClientContext &context, PhysicalPlanGenerator &planner,
+                                                     LogicalCreateTable &op, PhysicalOperator &plan) {
+	auto write = TakeRemoteWritePlan(context, *this);
+	if (write && !write->statement_sql.empty()) {
+		return planner.Make<PhysicalRemoteStatement>(op.types, *this, write->statement_sql, true,
+		                                             op.estimated_cardinality);
+	}
+	// The client computes the rows; the server creates the table with exactly the bound types.
+	auto &info = op.info->Base();
+	std::string sql = "CREATE ";
+	if (info.on_conflict == OnCreateConflict::REPLACE_ON_CONFLICT) {
+		sql += "OR REPLACE ";
+	}
+	sql += "TABLE ";
+	if (info.on_conflict == OnCreateConflict::IGNORE_ON_CONFLICT) {
+		sql += "IF NOT EXISTS ";
+	}
+	sql += QuoteIdentifier(op.schema.name) + "." + QuoteIdentifier(info.table) + " AS SELECT ";
+	vector<std::string> names;
+	for (auto &column : info.columns.Physical()) {
+		sql += std::string(names.empty() ? "" : ", ") + "CAST(" + QuoteIdentifier(column.Name()) + " AS " +
+		       column.Type().ToString() + ") AS " + QuoteIdentifier(column.Name());
+		names.push_back(column.Name());
+	}
+	sql += " FROM openduck_upload()";
+	auto &insert = planner.Make<PhysicalRemoteInsert>(op.types, *this, sql, std::move(names), true,
+	                                                  UploadInParallel(context, plan), op.estimated_cardinality);
+	insert.children.push_back(plan);
+	return insert;
+}
+
 PhysicalOperator &OpenDuckCatalog::PlanInsert(ClientContext &context, PhysicalPlanGenerator &planner,
-                                              LogicalInsert &op, optional_ptr<PhysicalOperator>) {
-	return PlanRemoteStatement(context, planner, op, "INSERT", false);
+                                              LogicalInsert &op, optional_ptr<PhysicalOperator> plan) {
+	auto write = TakeRemoteWritePlan(context, *this);
+	if (write && !write->statement_sql.empty()) {
+		return planner.Make<PhysicalRemoteStatement>(op.types, *this, write->statement_sql, false,
+		                                             op.estimated_cardinality);
+	}
+	if (!write || write->upload_sql.empty() || !plan) {
+		ThrowWritesUnsupported("INSERT");
+	}
+	// The child produces the listed target columns in the statement's order, or all of them.
+	auto &columns = op.table.GetColumns();
+	vector<std::string> names;
+	if (op.column_index_map.empty()) {
+		for (auto &column : columns.Physical()) {
+			names.push_back(column.Name());
+		}
+	} else {
+		names.resize(plan->GetTypes().size());
+		for (auto &column : columns.Physical()) {
+			auto position = op.column_index_map[column.Physical()];
+			if (position != DConstants::INVALID_INDEX && position < names.size()) {
+				names[position] = column.Name();
+			}
+		}
+	}
+	if (names.size() != plan->GetTypes().size()) {
+		throw InternalException("OpenDuck: INSERT produces %llu columns for %llu target columns",
+		                        plan->GetTypes().size(), names.size());
+	}
+	auto &insert = planner.Make<PhysicalRemoteInsert>(op.types, *this, write->upload_sql, std::move(names), false,
+	                                                  UploadInParallel(context, *plan), op.estimated_cardinality);
+	insert.children.push_back(*plan);
+	return insert;
 }
 PhysicalOperator &OpenDuckCatalog::PlanDelete(ClientContext &context, PhysicalPlanGenerator &planner,
                                               LogicalDelete &op, PhysicalOperator &) {

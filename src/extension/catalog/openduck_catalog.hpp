@@ -28,7 +28,19 @@ public:
 
 	//! Runs `sql` on the remote database and returns its result stream; interrupting `context`
 	//! cancels it.
-	std::unique_ptr<RemoteResult> Execute(duckdb::ClientContext &context, const std::string &sql);
+	//! Runs in the transaction's server session when it has one.
+	std::unique_ptr<RemoteResult> Execute(duckdb::ClientContext &context, const std::string &sql,
+	                                      ExecuteOptions options = ExecuteOptions());
+	RemoteClient &Client() {
+		return *client;
+	}
+	//! The database's name on the server.
+	const std::string &RemoteDatabase() const {
+		return settings.database;
+	}
+	bool IsRemoteReadOnly() const {
+		return settings.read_only;
+	}
 	//! Runs DDL on the remote database, then makes this transaction reload the remote catalog so the
 	//! change shows at once.
 	void ExecuteDDL(duckdb::ClientContext &context, const std::string &sql);

@@ -2,6 +2,7 @@
 
 #include "catalog/openduck_catalog.hpp"
 #include "catalog/remote_catalog_snapshot.hpp"
+#include "protocol/remote_session.hpp"
 
 namespace openduck {
 
@@ -35,6 +36,68 @@ void OpenDuckTransaction::InvalidateSnapshot() {
 	snapshot.reset();
 }
 
+std::string OpenDuckTransaction::SessionId(duckdb::ClientContext &client_context) {
+	std::lock_guard<std::mutex> guard(session_lock);
+	if (session) {
+		return session->Id();
+	}
+	if (client_context.transaction.IsAutoCommit()) {
+		return std::string();
+	}
+	auto opened = catalog.Client().OpenSession(catalog.RemoteDatabase(), catalog.IsRemoteReadOnly(), [&client_context]() {
+		return client_context.interrupted.load();
+	});
+	auto id = opened->Id();
+	session = std::move(opened);
+	RunInSession(&client_context, "BEGIN TRANSACTION");
+	return id;
+}
+
+void OpenDuckTransaction::RunInSession(duckdb::ClientContext *client_context, const std::string &sql) {
+	ExecuteOptions options;
+	options.session_id = session->Id();
+	std::function<bool()> interrupted;
+	if (client_context) {
+		interrupted = [client_context]() { return client_context->interrupted.load(); };
+	}
+	auto result = catalog.Client().Execute(catalog.RemoteDatabase(), sql, false, options, interrupted);
+	ArrowArray batch;
+	while (result->Next(batch, interrupted)) {
+		batch.release(&batch);
+	}
+}
+
+duckdb::ErrorData OpenDuckTransaction::CommitRemote(duckdb::ClientContext &client_context) {
+	std::lock_guard<std::mutex> guard(session_lock);
+	if (!session) {
+		return duckdb::ErrorData();
+	}
+	duckdb::ErrorData error;
+	try {
+		RunInSession(&client_context, "COMMIT");
+	} catch (std::exception &ex) {
+		error = duckdb::ErrorData(ex);
+	}
+	// Ending the session also rolls back on the server whatever a failed COMMIT left open.
+	session.reset();
+	return error;
+}
+
+void OpenDuckTransaction::RollbackRemote() {
+	std::lock_guard<std::mutex> guard(session_lock);
+	if (!session) {
+		return;
+	}
+	try {
+		// Explicitly, so the rollback is done when ROLLBACK returns; ending the session would do
+		// it too, a moment later.
+		RunInSession(nullptr, "ROLLBACK");
+	} catch (std::exception &) {
+		// A transaction the server already aborted, or a server that is gone: nothing is left.
+	}
+	session.reset();
+}
+
 OpenDuckTransactionManager::OpenDuckTransactionManager(duckdb::AttachedDatabase &db, OpenDuckCatalog &catalog_p)
     : duckdb::TransactionManager(db), catalog(catalog_p) {
 }
@@ -49,12 +112,14 @@ duckdb::Transaction &OpenDuckTransactionManager::StartTransaction(duckdb::Client
 
 duckdb::ErrorData OpenDuckTransactionManager::CommitTransaction(duckdb::ClientContext &context,
                                                                 duckdb::Transaction &transaction) {
+	auto error = transaction.Cast<OpenDuckTransaction>().CommitRemote(context);
 	std::lock_guard<std::mutex> guard(lock);
 	transactions.erase(&transaction);
-	return duckdb::ErrorData();
+	return error;
 }
 
 void OpenDuckTransactionManager::RollbackTransaction(duckdb::Transaction &transaction) {
+	transaction.Cast<OpenDuckTransaction>().RollbackRemote();
 	std::lock_guard<std::mutex> guard(lock);
 	transactions.erase(&transaction);
 }

@@ -20,6 +20,7 @@
 namespace openduck {
 
 class OpenDuckCatalog;
+class RemoteSession;
 struct RemoteCatalogSnapshot;
 
 class OpenDuckTransaction : public duckdb::Transaction {
@@ -34,7 +35,22 @@ public:
 	//! Forgets the pinned catalog so the next lookup reloads it (after DDL in this transaction).
 	void InvalidateSnapshot();
 
+	//! The server session this transaction runs in, or empty. An explicit transaction (BEGIN)
+	//! opens one, with BEGIN on the server, at its first remote call, so that its statements see
+	//! each other's writes and commit or roll back together. Autocommit statements need none.
+	std::string SessionId(duckdb::ClientContext &context);
+	//! Commits the server transaction, if any; the error when the server refuses (a conflict).
+	duckdb::ErrorData CommitRemote(duckdb::ClientContext &context);
+	//! Rolls the server transaction back, if any.
+	void RollbackRemote();
+
 private:
+	//! Runs `sql` in the session and reads its result to the end.
+	void RunInSession(duckdb::ClientContext *context, const std::string &sql);
+
+	std::mutex session_lock;
+	std::unique_ptr<RemoteSession> session;
+
 	OpenDuckCatalog &catalog;
 	//! The catalog keeps every snapshot alive for the life of the attach, so dropping it is safe.
 	std::shared_ptr<RemoteCatalogSnapshot> snapshot;

@@ -16,10 +16,45 @@ PhysicalRemoteStatement::PhysicalRemoteStatement(PhysicalPlan &physical_plan, ve
       catalog(catalog_p), sql(std::move(sql_p)), changes_catalog(changes_catalog_p) {
 }
 
+RemoteRowsEmitter::RemoteRowsEmitter() = default;
+RemoteRowsEmitter::~RemoteRowsEmitter() = default;
+
+void RemoteRowsEmitter::Start(ClientContext &context, std::unique_ptr<RemoteResult> result) {
+	reader = make_uniq<RemoteResultReader>(context, std::move(result));
+	received.Initialize(context, reader->Types());
+}
+
+SourceResultType RemoteRowsEmitter::Emit(ClientContext &context, DataChunk &chunk) {
+	received.Reset();
+	reader->Fill(received);
+	if (received.size() == 0) {
+		return SourceResultType::FINISHED;
+	}
+	if (chunk.ColumnCount() < received.ColumnCount()) {
+		throw IOException("OpenDuck: the server answered a write with %llu columns, expected %llu",
+		                  received.ColumnCount(), chunk.ColumnCount());
+	}
+	// INSERT ... ON CONFLICT plans as a merge, whose rows end with the merge action; that column
+	// is not part of what the server returns, and RETURNING of an INSERT cannot name it.
+	for (idx_t i = received.ColumnCount(); i < chunk.ColumnCount(); i++) {
+		chunk.data[i].SetVectorType(VectorType::CONSTANT_VECTOR);
+		ConstantVector::SetNull(chunk.data[i], true);
+	}
+	// The server names types as it stores them; the plan may expect an equivalent local type.
+	for (idx_t i = 0; i < received.ColumnCount(); i++) {
+		if (chunk.data[i].GetType() == received.data[i].GetType()) {
+			chunk.data[i].Reference(received.data[i]);
+		} else {
+			VectorOperations::Cast(context, received.data[i], chunk.data[i], received.size());
+		}
+	}
+	chunk.SetCardinality(received.size());
+	return SourceResultType::HAVE_MORE_OUTPUT;
+}
+
 class RemoteStatementState : public GlobalSourceState {
 public:
-	unique_ptr<RemoteResultReader> reader;
-	DataChunk received;
+	RemoteRowsEmitter emitter;
 
 	idx_t MaxThreads() override {
 		return 1;
@@ -33,38 +68,14 @@ unique_ptr<GlobalSourceState> PhysicalRemoteStatement::GetGlobalSourceState(Clie
 SourceResultType PhysicalRemoteStatement::GetDataInternal(ExecutionContext &context, DataChunk &chunk,
                                                           OperatorSourceInput &input) const {
 	auto &state = input.global_state.Cast<RemoteStatementState>();
-	if (!state.reader) {
-		state.reader = make_uniq<RemoteResultReader>(context.client, catalog.Execute(context.client, sql));
-		state.received.Initialize(context.client, state.reader->Types());
+	if (!state.emitter.Started()) {
+		state.emitter.Start(context.client, catalog.Execute(context.client, sql));
 	}
-	state.received.Reset();
-	state.reader->Fill(state.received);
-	if (state.received.size() == 0) {
-		if (changes_catalog) {
-			catalog.InvalidateSnapshots(context.client);
-		}
-		return SourceResultType::FINISHED;
+	auto result = state.emitter.Emit(context.client, chunk);
+	if (result == SourceResultType::FINISHED && changes_catalog) {
+		catalog.InvalidateSnapshots(context.client);
 	}
-	if (chunk.ColumnCount() < state.received.ColumnCount()) {
-		throw IOException("OpenDuck: the server answered \"%s\" with %llu columns, expected %llu", sql,
-		                  state.received.ColumnCount(), chunk.ColumnCount());
-	}
-	// INSERT ... ON CONFLICT plans as a merge, whose rows end with the merge action; that column
-	// is not part of what the server returns, and RETURNING of an INSERT cannot name it.
-	for (idx_t i = state.received.ColumnCount(); i < chunk.ColumnCount(); i++) {
-		chunk.data[i].SetVectorType(VectorType::CONSTANT_VECTOR);
-		ConstantVector::SetNull(chunk.data[i], true);
-	}
-	// The server names types as it stores them; the plan may expect an equivalent local type.
-	for (idx_t i = 0; i < state.received.ColumnCount(); i++) {
-		if (chunk.data[i].GetType() == state.received.data[i].GetType()) {
-			chunk.data[i].Reference(state.received.data[i]);
-		} else {
-			VectorOperations::Cast(context.client, state.received.data[i], chunk.data[i], state.received.size());
-		}
-	}
-	chunk.SetCardinality(state.received.size());
-	return SourceResultType::HAVE_MORE_OUTPUT;
+	return result;
 }
 
 InsertionOrderPreservingMap<std::string> PhysicalRemoteStatement::ParamsToString() const {

@@ -12,9 +12,30 @@
 #include "duckdb/execution/physical_operator.hpp"
 #include "duckdb/planner/operator/logical_extension_operator.hpp"
 
+#include "protocol/remote_result.hpp"
+
 namespace openduck {
 
 class OpenDuckCatalog;
+class RemoteResultReader;
+
+//! Hands a server's answer to a write (its count, or the rows of RETURNING *) to DuckDB.
+class RemoteRowsEmitter {
+public:
+	RemoteRowsEmitter();
+	~RemoteRowsEmitter();
+
+	void Start(duckdb::ClientContext &context, std::unique_ptr<RemoteResult> result);
+	bool Started() const {
+		return reader != nullptr;
+	}
+	//! Fills `chunk` (the operator's types) with the next rows; FINISHED when there are no more.
+	duckdb::SourceResultType Emit(duckdb::ClientContext &context, duckdb::DataChunk &chunk);
+
+private:
+	duckdb::unique_ptr<RemoteResultReader> reader;
+	duckdb::DataChunk received;
+};
 
 class PhysicalRemoteStatement : public duckdb::PhysicalOperator {
 public:

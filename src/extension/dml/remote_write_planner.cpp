@@ -11,6 +11,7 @@
 #include "duckdb/parser/statement/delete_statement.hpp"
 #include "duckdb/parser/statement/explain_statement.hpp"
 #include "duckdb/parser/statement/insert_statement.hpp"
+#include "duckdb/parser/statement/prepare_statement.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
 #include "duckdb/parser/statement/update_statement.hpp"
 #include "duckdb/parser/tableref/basetableref.hpp"
@@ -236,6 +237,8 @@ bool PlanRemoteWrite(ClientContext &context, SQLStatement &statement, RemoteWrit
 		return PlanCreateTableAs(context, statement.Cast<CreateStatement>(), plan);
 	case StatementType::EXPLAIN_STATEMENT:
 		return PlanRemoteWrite(context, *statement.Cast<ExplainStatement>().stmt, plan);
+	case StatementType::PREPARE_STATEMENT:
+		return PlanRemoteWrite(context, *statement.Cast<PrepareStatement>().statement, plan);
 	default:
 		return false;
 	}
