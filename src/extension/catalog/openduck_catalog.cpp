@@ -3,9 +3,10 @@
 #include "catalog/openduck_transaction.hpp"
 #include "catalog/remote_catalog_snapshot.hpp"
 #include "catalog/remote_ddl.hpp"
-#include "dml/physical_remote_insert.hpp"
+#include "dml/physical_remote_upload.hpp"
 #include "dml/physical_remote_statement.hpp"
 #include "duckdb/execution/physical_plan_generator.hpp"
+#include "duckdb/planner/expression/bound_reference_expression.hpp"
 #include "duckdb/planner/operator/logical_create_table.hpp"
 #include "duckdb/planner/operator/logical_delete.hpp"
 #include "duckdb/planner/operator/logical_insert.hpp"
@@ -339,7 +340,8 @@ PhysicalOperator &OpenDuckCatalog::PlanCreateTableAs(ClientContext &context, Phy
 		names.push_back(column.Name());
 	}
 	sql += " FROM openduck_upload()";
-	auto &insert = planner.Make<PhysicalRemoteInsert>(op.types, *this, sql, std::move(names), true,
+	auto &insert = planner.Make<PhysicalRemoteUpload>(op.types, *this, sql, std::move(names),
+	                                                  vector<unique_ptr<Expression>>(), true,
 	                                                  UploadInParallel(context, plan), op.estimated_cardinality);
 	insert.children.push_back(plan);
 	return insert;
@@ -375,18 +377,72 @@ PhysicalOperator &OpenDuckCatalog::PlanInsert(ClientContext &context, PhysicalPl
 		throw InternalException("OpenDuck: INSERT produces %llu columns for %llu target columns",
 		                        plan->GetTypes().size(), names.size());
 	}
-	auto &insert = planner.Make<PhysicalRemoteInsert>(op.types, *this, write->upload_sql, std::move(names), false,
+	auto &insert = planner.Make<PhysicalRemoteUpload>(op.types, *this, write->upload_sql, std::move(names),
+	                                                  vector<unique_ptr<Expression>>(), false,
 	                                                  UploadInParallel(context, *plan), op.estimated_cardinality);
 	insert.children.push_back(*plan);
 	return insert;
 }
+//! Row ids of the rows to change travel under this name; the scan read them in the same server
+//! transaction.
+static constexpr const char *UPLOADED_ROW_ID = "__openduck_rowid";
+
 PhysicalOperator &OpenDuckCatalog::PlanDelete(ClientContext &context, PhysicalPlanGenerator &planner,
-                                              LogicalDelete &op, PhysicalOperator &) {
-	return PlanRemoteStatement(context, planner, op, "DELETE", false);
+                                              LogicalDelete &op, PhysicalOperator &plan) {
+	auto write = TakeRemoteWritePlan(context, *this);
+	if (write && !write->statement_sql.empty()) {
+		return planner.Make<PhysicalRemoteStatement>(op.types, *this, write->statement_sql, false,
+		                                             op.estimated_cardinality);
+	}
+	// The client decides which rows go (its WHERE reads client data); the server deletes them by id.
+	auto &row_id = op.expressions[0]->Cast<BoundReferenceExpression>();
+	vector<unique_ptr<Expression>> upload;
+	upload.push_back(make_uniq<BoundReferenceExpression>(LogicalType::BIGINT, row_id.index));
+	auto sql = "DELETE FROM " + QuoteIdentifier(op.table.schema.name) + "." + QuoteIdentifier(op.table.name) +
+	           " WHERE rowid IN (SELECT " + QuoteIdentifier(UPLOADED_ROW_ID) + " FROM openduck_upload())";
+	if (op.return_chunk) {
+		sql += " RETURNING *";
+	}
+	auto &remote = planner.Make<PhysicalRemoteUpload>(op.types, *this, sql, vector<std::string> {UPLOADED_ROW_ID},
+	                                                  std::move(upload), false, true, op.estimated_cardinality);
+	remote.children.push_back(plan);
+	return remote;
 }
+
 PhysicalOperator &OpenDuckCatalog::PlanUpdate(ClientContext &context, PhysicalPlanGenerator &planner,
-                                              LogicalUpdate &op, PhysicalOperator &) {
-	return PlanRemoteStatement(context, planner, op, "UPDATE", false);
+                                              LogicalUpdate &op, PhysicalOperator &plan) {
+	auto write = TakeRemoteWritePlan(context, *this);
+	if (write && !write->statement_sql.empty()) {
+		return planner.Make<PhysicalRemoteStatement>(op.types, *this, write->statement_sql, false,
+		                                             op.estimated_cardinality);
+	}
+	// The client computes the new values (they read client data); the server applies them by row id,
+	// which the child's last column carries.
+	vector<unique_ptr<Expression>> upload;
+	vector<std::string> names {UPLOADED_ROW_ID};
+	upload.push_back(make_uniq<BoundReferenceExpression>(LogicalType::BIGINT, plan.GetTypes().size() - 1));
+	auto target = QuoteIdentifier(op.table.schema.name) + "." + QuoteIdentifier(op.table.name);
+	std::string assignments;
+	for (idx_t i = 0; i < op.columns.size(); i++) {
+		if (op.expressions[i]->GetExpressionType() == ExpressionType::VALUE_DEFAULT) {
+			ThrowWritesUnsupported("UPDATE ... SET column = DEFAULT");
+		}
+		auto &name = op.table.GetColumns().GetColumn(op.columns[i]).Name();
+		assignments += std::string(assignments.empty() ? "" : ", ") + QuoteIdentifier(name) +
+		               " = __openduck_rows." + QuoteIdentifier(name);
+		names.push_back(name);
+		upload.push_back(op.expressions[i]->Copy());
+	}
+	auto sql = "UPDATE " + target + " AS __openduck_target SET " + assignments +
+	           " FROM openduck_upload() AS __openduck_rows WHERE __openduck_target.rowid = __openduck_rows." +
+	           QuoteIdentifier(UPLOADED_ROW_ID);
+	if (op.return_chunk) {
+		sql += " RETURNING *";
+	}
+	auto &remote = planner.Make<PhysicalRemoteUpload>(op.types, *this, sql, std::move(names), std::move(upload),
+	                                                  false, true, op.estimated_cardinality);
+	remote.children.push_back(plan);
+	return remote;
 }
 PhysicalOperator &OpenDuckCatalog::PlanMergeInto(ClientContext &context, PhysicalPlanGenerator &planner,
                                                  LogicalMergeInto &op, PhysicalOperator &) {

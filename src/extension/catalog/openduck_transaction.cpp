@@ -41,7 +41,7 @@ std::string OpenDuckTransaction::SessionId(duckdb::ClientContext &client_context
 	if (session) {
 		return session->Id();
 	}
-	if (client_context.transaction.IsAutoCommit()) {
+	if (client_context.transaction.IsAutoCommit() && !session_required) {
 		return std::string();
 	}
 	auto opened = catalog.Client().OpenSession(catalog.RemoteDatabase(), catalog.IsRemoteReadOnly(), [&client_context]() {

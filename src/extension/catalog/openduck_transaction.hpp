@@ -13,6 +13,7 @@
 #include "duckdb/transaction/transaction.hpp"
 #include "duckdb/transaction/transaction_manager.hpp"
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -39,6 +40,10 @@ public:
 	//! opens one, with BEGIN on the server, at its first remote call, so that its statements see
 	//! each other's writes and commit or roll back together. Autocommit statements need none.
 	std::string SessionId(duckdb::ClientContext &context);
+	//! Makes even an autocommit statement run in a session (a write that names rows by row id).
+	void RequireSession() {
+		session_required = true;
+	}
 	//! Commits the server transaction, if any; the error when the server refuses (a conflict).
 	duckdb::ErrorData CommitRemote(duckdb::ClientContext &context);
 	//! Rolls the server transaction back, if any.
@@ -50,6 +55,7 @@ private:
 
 	std::mutex session_lock;
 	std::unique_ptr<RemoteSession> session;
+	std::atomic<bool> session_required {false};
 
 	OpenDuckCatalog &catalog;
 	//! The catalog keeps every snapshot alive for the life of the attach, so dropping it is safe.

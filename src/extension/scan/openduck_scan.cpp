@@ -1,5 +1,7 @@
 #include "scan/openduck_scan.hpp"
 
+#include "catalog/openduck_transaction.hpp"
+
 #include "catalog/openduck_catalog.hpp"
 #include "catalog/openduck_table_entry.hpp"
 #include "common/filter_to_sql.hpp"
@@ -63,6 +65,9 @@ std::string BuildRemoteScanSQL(const OpenDuckScanBindData &bind_data, const vect
 		}
 		if (column_id < bind_data.column_names.size()) {
 			select_list += QuoteIdentifier(bind_data.column_names[column_id]);
+		} else if (column_id == COLUMN_IDENTIFIER_ROW_ID) {
+			// The server's row id: UPDATE and DELETE name rows by it, within one server transaction.
+			select_list += "rowid";
 		} else {
 			// Virtual columns (row ids, empty projections) carry no remote data.
 			select_list += "NULL::BIGINT";
@@ -113,6 +118,11 @@ static unique_ptr<GlobalTableFunctionState> OpenDuckScanInitGlobal(ClientContext
 	// Rows sent in a remote order (Top-N) come through one stream; otherwise one per thread.
 	auto threads = NumericCast<idx_t>(TaskScheduler::GetScheduler(context).NumberOfThreads());
 	state->streams = bind_data.remote_order.empty() ? MaxValue<idx_t>(1, MinValue(threads, MAX_SCAN_STREAMS)) : 1;
+	if (std::find(input.column_ids.begin(), input.column_ids.end(), COLUMN_IDENTIFIER_ROW_ID) !=
+	    input.column_ids.end()) {
+		// Row ids name rows only within one server transaction: the write that uses them runs there.
+		OpenDuckTransaction::Get(context, *bind_data.catalog).RequireSession();
+	}
 	// Returns at once: the scan waits for the server's answer without blocking DuckDB's threads.
 	state->result = bind_data.catalog->Execute(context, sql);
 	if (!local_filters.empty()) {

@@ -1,27 +1,31 @@
 //===----------------------------------------------------------------------===//
 // OpenDuck
 //
-// extension/dml/physical_remote_insert.hpp
+// extension/dml/physical_remote_upload.hpp
 //
-// INSERT (and CREATE TABLE AS) into a remote table from rows the client
-// computes: the rows stream to the server as Arrow IPC while they are produced,
-// into one statement that reads them with openduck_upload(). The statement runs
-// as one server transaction, so a failure or a cancel leaves nothing behind.
+// A write into a remote table fed by rows the client computes (INSERT and
+// CREATE TABLE AS rows; row ids and new values of UPDATE and DELETE): the rows
+// stream to the server as Arrow IPC while they are produced, into one statement
+// that reads them with openduck_upload(). A failure or a cancel fails that
+// statement, so nothing is left behind.
 //===----------------------------------------------------------------------===//
 
 #pragma once
 
 #include "duckdb/execution/physical_operator.hpp"
+#include "duckdb/planner/expression.hpp"
 
 namespace openduck {
 
 class OpenDuckCatalog;
 
-class PhysicalRemoteInsert : public duckdb::PhysicalOperator {
+class PhysicalRemoteUpload : public duckdb::PhysicalOperator {
 public:
-	//! `upload_names`: what the uploaded columns are called (the target columns they fill).
-	PhysicalRemoteInsert(duckdb::PhysicalPlan &physical_plan, duckdb::vector<duckdb::LogicalType> types,
+	//! `upload_names`: what the uploaded columns are called. `upload_expressions`: what is uploaded,
+	//! computed from the child's rows; none uploads the child's rows as they are.
+	PhysicalRemoteUpload(duckdb::PhysicalPlan &physical_plan, duckdb::vector<duckdb::LogicalType> types,
 	                     OpenDuckCatalog &catalog, std::string upload_sql, duckdb::vector<std::string> upload_names,
+	                     duckdb::vector<duckdb::unique_ptr<duckdb::Expression>> upload_expressions,
 	                     bool changes_catalog, bool parallel, duckdb::idx_t estimated_cardinality);
 
 	// Sink: the client's rows
@@ -51,7 +55,7 @@ public:
 	                                         duckdb::OperatorSourceInput &input) const override;
 
 	std::string GetName() const override {
-		return "OPENDUCK_REMOTE_INSERT";
+		return "OPENDUCK_REMOTE_UPLOAD";
 	}
 	duckdb::InsertionOrderPreservingMap<std::string> ParamsToString() const override;
 
@@ -59,6 +63,7 @@ private:
 	OpenDuckCatalog &catalog;
 	std::string upload_sql;
 	duckdb::vector<std::string> upload_names;
+	duckdb::vector<duckdb::unique_ptr<duckdb::Expression>> upload_expressions;
 	bool changes_catalog;
 	//! Threads encode their own batches; rows then arrive in no particular order.
 	bool parallel;

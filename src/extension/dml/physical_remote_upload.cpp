@@ -1,10 +1,11 @@
-#include "dml/physical_remote_insert.hpp"
+#include "dml/physical_remote_upload.hpp"
 
 #include "catalog/openduck_catalog.hpp"
 #include "catalog/openduck_transaction.hpp"
 #include "dml/physical_remote_statement.hpp"
 #include "duckdb/common/arrow/arrow_appender.hpp"
 #include "duckdb/common/arrow/arrow_converter.hpp"
+#include "duckdb/execution/expression_executor.hpp"
 #include "duckdb/function/table/arrow/arrow_duck_schema.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "protocol/arrow_ipc_writer.hpp"
@@ -19,9 +20,9 @@ static constexpr idx_t UPLOAD_BATCH_ROWS = 65536;
 //! Bytes buffered before they go to the network.
 static constexpr idx_t UPLOAD_SEND_BYTES = 1024 * 1024;
 
-class RemoteInsertGlobalState : public GlobalSinkState {
+class RemoteUploadGlobalState : public GlobalSinkState {
 public:
-	RemoteInsertGlobalState(ClientContext &context, const vector<LogicalType> &types_p, const vector<std::string> &names)
+	RemoteUploadGlobalState(ClientContext &context, const vector<LogicalType> &types_p, const vector<std::string> &names)
 	    : types(types_p) {
 		properties = context.GetClientProperties();
 		// UUID, HUGEINT and friends travel as Arrow extension types and arrive as the same type.
@@ -31,7 +32,7 @@ public:
 		ArrowConverter::ToArrowSchema(&schema, types, names, properties);
 		writer = make_uniq<ArrowIpcWriter>(schema);
 	}
-	~RemoteInsertGlobalState() override {
+	~RemoteUploadGlobalState() override {
 		writer.reset();
 		if (schema.release) {
 			schema.release(&schema);
@@ -51,23 +52,40 @@ public:
 	std::unique_ptr<RemoteResult> result;
 };
 
-class RemoteInsertLocalState : public LocalSinkState {
+class RemoteUploadLocalState : public LocalSinkState {
 public:
 	unique_ptr<ArrowAppender> appender;
 	idx_t rows = 0;
+	//! Computes the uploaded columns when they are not the child's rows as they are.
+	unique_ptr<ExpressionExecutor> executor;
+	DataChunk computed;
 };
 
-PhysicalRemoteInsert::PhysicalRemoteInsert(PhysicalPlan &physical_plan, vector<LogicalType> types,
+PhysicalRemoteUpload::PhysicalRemoteUpload(PhysicalPlan &physical_plan, vector<LogicalType> types,
                                            OpenDuckCatalog &catalog_p, std::string upload_sql_p,
-                                           vector<std::string> upload_names_p, bool changes_catalog_p, bool parallel_p,
-                                           idx_t estimated_cardinality)
+                                           vector<std::string> upload_names_p,
+                                           vector<unique_ptr<Expression>> upload_expressions_p, bool changes_catalog_p,
+                                           bool parallel_p, idx_t estimated_cardinality)
     : PhysicalOperator(physical_plan, PhysicalOperatorType::EXTENSION, std::move(types), estimated_cardinality),
       catalog(catalog_p), upload_sql(std::move(upload_sql_p)), upload_names(std::move(upload_names_p)),
-      changes_catalog(changes_catalog_p), parallel(parallel_p) {
+      upload_expressions(std::move(upload_expressions_p)), changes_catalog(changes_catalog_p), parallel(parallel_p) {
 }
 
-unique_ptr<GlobalSinkState> PhysicalRemoteInsert::GetGlobalSinkState(ClientContext &context) const {
-	auto state = make_uniq<RemoteInsertGlobalState>(context, children[0].get().GetTypes(), upload_names);
+static vector<LogicalType> UploadTypes(const vector<unique_ptr<Expression>> &expressions,
+                                       const vector<LogicalType> &child_types) {
+	if (expressions.empty()) {
+		return child_types;
+	}
+	vector<LogicalType> types;
+	for (auto &expression : expressions) {
+		types.push_back(expression->return_type);
+	}
+	return types;
+}
+
+unique_ptr<GlobalSinkState> PhysicalRemoteUpload::GetGlobalSinkState(ClientContext &context) const {
+	auto state = make_uniq<RemoteUploadGlobalState>(
+	    context, UploadTypes(upload_expressions, children[0].get().GetTypes()), upload_names);
 	ExecuteOptions options;
 	options.session_id = OpenDuckTransaction::Get(context, catalog).SessionId(context);
 	state->upload = catalog.Client().StartUpload(catalog.RemoteDatabase(), upload_sql, catalog.IsRemoteReadOnly(),
@@ -76,12 +94,17 @@ unique_ptr<GlobalSinkState> PhysicalRemoteInsert::GetGlobalSinkState(ClientConte
 	return std::move(state);
 }
 
-unique_ptr<LocalSinkState> PhysicalRemoteInsert::GetLocalSinkState(ExecutionContext &context) const {
-	return make_uniq<RemoteInsertLocalState>();
+unique_ptr<LocalSinkState> PhysicalRemoteUpload::GetLocalSinkState(ExecutionContext &context) const {
+	auto state = make_uniq<RemoteUploadLocalState>();
+	if (!upload_expressions.empty()) {
+		state->executor = make_uniq<ExpressionExecutor>(context.client, upload_expressions);
+		state->computed.Initialize(context.client, UploadTypes(upload_expressions, {}));
+	}
+	return std::move(state);
 }
 
 //! Encodes the local batch and sends it (with whatever else is buffered once enough is).
-static void FlushLocalBatch(RemoteInsertGlobalState &global, RemoteInsertLocalState &local, bool force_send) {
+static void FlushLocalBatch(RemoteUploadGlobalState &global, RemoteUploadLocalState &local, bool force_send) {
 	if (local.rows > 0) {
 		ArrowArray array = local.appender->Finalize();
 		local.appender.reset();
@@ -100,14 +123,20 @@ static void FlushLocalBatch(RemoteInsertGlobalState &global, RemoteInsertLocalSt
 	}
 }
 
-SinkResultType PhysicalRemoteInsert::Sink(ExecutionContext &context, DataChunk &chunk, OperatorSinkInput &input) const {
-	auto &global = input.global_state.Cast<RemoteInsertGlobalState>();
-	auto &local = input.local_state.Cast<RemoteInsertLocalState>();
+SinkResultType PhysicalRemoteUpload::Sink(ExecutionContext &context, DataChunk &chunk, OperatorSinkInput &input) const {
+	auto &global = input.global_state.Cast<RemoteUploadGlobalState>();
+	auto &local = input.local_state.Cast<RemoteUploadLocalState>();
 	if (!local.appender) {
 		local.appender = make_uniq<ArrowAppender>(global.types, UPLOAD_BATCH_ROWS, global.properties,
 		                                          global.extension_types);
 	}
-	local.appender->Append(chunk, 0, chunk.size(), chunk.size());
+	auto *rows = &chunk;
+	if (local.executor) {
+		local.computed.Reset();
+		local.executor->Execute(chunk, local.computed);
+		rows = &local.computed;
+	}
+	local.appender->Append(*rows, 0, rows->size(), rows->size());
 	local.rows += chunk.size();
 	if (local.rows >= UPLOAD_BATCH_ROWS) {
 		FlushLocalBatch(global, local, false);
@@ -115,16 +144,16 @@ SinkResultType PhysicalRemoteInsert::Sink(ExecutionContext &context, DataChunk &
 	return SinkResultType::NEED_MORE_INPUT;
 }
 
-SinkCombineResultType PhysicalRemoteInsert::Combine(ExecutionContext &context, OperatorSinkCombineInput &input) const {
-	auto &global = input.global_state.Cast<RemoteInsertGlobalState>();
-	auto &local = input.local_state.Cast<RemoteInsertLocalState>();
+SinkCombineResultType PhysicalRemoteUpload::Combine(ExecutionContext &context, OperatorSinkCombineInput &input) const {
+	auto &global = input.global_state.Cast<RemoteUploadGlobalState>();
+	auto &local = input.local_state.Cast<RemoteUploadLocalState>();
 	FlushLocalBatch(global, local, false);
 	return SinkCombineResultType::FINISHED;
 }
 
-SinkFinalizeType PhysicalRemoteInsert::Finalize(Pipeline &pipeline, Event &event, ClientContext &context,
+SinkFinalizeType PhysicalRemoteUpload::Finalize(Pipeline &pipeline, Event &event, ClientContext &context,
                                                 OperatorSinkFinalizeInput &input) const {
-	auto &global = input.global_state.Cast<RemoteInsertGlobalState>();
+	auto &global = input.global_state.Cast<RemoteUploadGlobalState>();
 	std::lock_guard<std::mutex> guard(global.lock);
 	ArrowIpcWriter::WriteEndOfStream(global.buffer);
 	global.upload->Write(global.buffer);
@@ -136,16 +165,16 @@ SinkFinalizeType PhysicalRemoteInsert::Finalize(Pipeline &pipeline, Event &event
 	return SinkFinalizeType::READY;
 }
 
-SourceResultType PhysicalRemoteInsert::GetDataInternal(ExecutionContext &context, DataChunk &chunk,
+SourceResultType PhysicalRemoteUpload::GetDataInternal(ExecutionContext &context, DataChunk &chunk,
                                                        OperatorSourceInput &input) const {
-	auto &global = sink_state->Cast<RemoteInsertGlobalState>();
+	auto &global = sink_state->Cast<RemoteUploadGlobalState>();
 	if (!global.emitter.Started()) {
 		global.emitter.Start(context.client, std::move(global.result));
 	}
 	return global.emitter.Emit(context.client, chunk);
 }
 
-InsertionOrderPreservingMap<std::string> PhysicalRemoteInsert::ParamsToString() const {
+InsertionOrderPreservingMap<std::string> PhysicalRemoteUpload::ParamsToString() const {
 	InsertionOrderPreservingMap<std::string> result;
 	result["Remote SQL"] = upload_sql;
 	result["Remote Database"] = catalog.GetName();
