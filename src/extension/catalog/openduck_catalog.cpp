@@ -156,6 +156,60 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientConte
 	return snapshot;
 }
 
+//! Reads openduck_catalog_version() on the server; invalid when the server has no such function.
+static optional_idx ReadRemoteCatalogVersion(ClientContext &context, OpenDuckCatalog &catalog) {
+	RemoteResultReader reader(context, catalog.Execute(context, "SELECT catalog_version FROM openduck_catalog_version()"));
+	DataChunk chunk;
+	chunk.Initialize(Allocator::DefaultAllocator(), reader.Types());
+	reader.Fill(chunk);
+	if (chunk.size() != 1 || chunk.ColumnCount() != 1) {
+		return optional_idx();
+	}
+	auto value = chunk.GetValue(0, 0);
+	optional_idx result;
+	if (!value.IsNull()) {
+		result = optional_idx(value.GetValue<uint64_t>());
+	}
+	do {
+		reader.Fill(chunk);
+	} while (chunk.size() > 0);
+	return result;
+}
+
+std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::CurrentSnapshot(ClientContext &context) {
+	optional_idx remote_version;
+	if (!catalog_version_unsupported) {
+		try {
+			remote_version = ReadRemoteCatalogVersion(context, *this);
+		} catch (std::exception &ex) {
+			ErrorData error(ex);
+			if (error.Type() != ExceptionType::CATALOG && error.Type() != ExceptionType::BINDER) {
+				throw;
+			}
+			catalog_version_unsupported = true;
+		}
+	}
+	// Row counts change without a catalog change; a fresh read keeps the planner's estimates close.
+	constexpr auto MAX_REUSE_AGE = std::chrono::seconds(1);
+	auto now = std::chrono::steady_clock::now();
+	if (remote_version.IsValid()) {
+		std::lock_guard<std::mutex> guard(snapshots_lock);
+		if (latest_snapshot && latest_snapshot_remote_version.IsValid() &&
+		    latest_snapshot_remote_version.GetIndex() == remote_version.GetIndex() &&
+		    now - latest_snapshot_read_at < MAX_REUSE_AGE) {
+			return latest_snapshot;
+		}
+	}
+	auto snapshot = LoadSnapshot(context);
+	std::lock_guard<std::mutex> guard(snapshots_lock);
+	if (snapshot == latest_snapshot) {
+		// Read before the catalog: a change in between only makes the next transaction read again.
+		latest_snapshot_remote_version = remote_version;
+		latest_snapshot_read_at = now;
+	}
+	return snapshot;
+}
+
 std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientContext &context,
                                                                       const RemoteCatalogRows &rows) {
 	auto snapshot = std::make_shared<RemoteCatalogSnapshot>();
@@ -260,7 +314,9 @@ RemoteCatalogSnapshot &OpenDuckCatalog::SnapshotFor(CatalogTransaction transacti
 }
 
 optional_idx OpenDuckCatalog::GetCatalogVersion(ClientContext &context) {
-	// Each load may differ, so prepared statements rebind against the catalog of their transaction.
+	// Asked when a prepared statement runs: the transaction's catalog is brought up to date first,
+	// so a change another client made on the server makes the statement bind again.
+	OpenDuckTransaction::Get(context, *this).Snapshot();
 	return optional_idx(snapshot_version.load());
 }
 

@@ -64,6 +64,9 @@ public:
 	void InvalidateSnapshots(duckdb::ClientContext &context);
 	//! Reads the remote catalog (one round trip).
 	std::shared_ptr<RemoteCatalogSnapshot> LoadSnapshot(duckdb::ClientContext &context);
+	//! The catalog for a new transaction: the one held, when the server's catalog version says it is
+	//! unchanged (a cheap round trip), else a fresh read.
+	std::shared_ptr<RemoteCatalogSnapshot> CurrentSnapshot(duckdb::ClientContext &context);
 
 	void Initialize(bool load_builtin) override;
 	std::string GetCatalogType() override {
@@ -120,6 +123,11 @@ private:
 	std::shared_ptr<RemoteCatalogSnapshot> latest_snapshot;
 	std::vector<std::shared_ptr<RemoteCatalogSnapshot>> retired_snapshots;
 	std::atomic<duckdb::idx_t> snapshot_version {0};
+	//! The server's catalog version latest_snapshot was read at; invalid when unknown.
+	duckdb::optional_idx latest_snapshot_remote_version;
+	std::chrono::steady_clock::time_point latest_snapshot_read_at;
+	//! Servers that predate openduck_catalog_version() get a full catalog read per transaction.
+	std::atomic<bool> catalog_version_unsupported {false};
 };
 
 } // namespace openduck

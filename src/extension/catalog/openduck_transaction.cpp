@@ -26,7 +26,7 @@ RemoteCatalogSnapshot &OpenDuckTransaction::Snapshot() {
 		if (!client_context) {
 			throw duckdb::InternalException("OpenDuck: transaction outlived its client context");
 		}
-		snapshot = catalog.LoadSnapshot(*client_context);
+		snapshot = catalog.CurrentSnapshot(*client_context);
 	}
 	return *snapshot;
 }

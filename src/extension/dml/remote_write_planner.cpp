@@ -9,7 +9,10 @@
 #include "duckdb/parser/query_node/select_node.hpp"
 #include "duckdb/parser/statement/create_statement.hpp"
 #include "duckdb/parser/statement/delete_statement.hpp"
+#include "duckdb/parser/statement/execute_statement.hpp"
 #include "duckdb/parser/statement/explain_statement.hpp"
+#include "duckdb/main/client_data.hpp"
+#include "duckdb/main/prepared_statement_data.hpp"
 #include "duckdb/parser/statement/insert_statement.hpp"
 #include "duckdb/parser/statement/prepare_statement.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
@@ -239,6 +242,15 @@ bool PlanRemoteWrite(ClientContext &context, SQLStatement &statement, RemoteWrit
 		return PlanRemoteWrite(context, *statement.Cast<ExplainStatement>().stmt, plan);
 	case StatementType::PREPARE_STATEMENT:
 		return PlanRemoteWrite(context, *statement.Cast<PrepareStatement>().statement, plan);
+	case StatementType::EXECUTE_STATEMENT: {
+		// EXECUTE binds its prepared statement again when a catalog changed since PREPARE.
+		auto &prepared_statements = ClientData::Get(context).prepared_statements;
+		auto entry = prepared_statements.find(statement.Cast<ExecuteStatement>().name);
+		if (entry == prepared_statements.end() || !entry->second->unbound_statement) {
+			return false;
+		}
+		return PlanRemoteWrite(context, *entry->second->unbound_statement, plan);
+	}
 	default:
 		return false;
 	}
