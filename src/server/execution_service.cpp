@@ -7,6 +7,9 @@
 #include "protocol/protocol_constants.hpp"
 #include "protocol/status_mapping.hpp"
 #include "server/query_log.hpp"
+#include "server/catalog_version_function.hpp"
+#include "server/upload_function.hpp"
+#include "server/upload_source.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -18,6 +21,8 @@ namespace openduck {
 static constexpr auto PENDING_RESULT_TTL = std::chrono::seconds(60);
 //! How often abandoned results are looked for.
 static constexpr auto REAPER_INTERVAL = std::chrono::seconds(1);
+//! How often an idle OpenSession call checks whether its client is gone.
+static constexpr auto SESSION_POLL_INTERVAL = std::chrono::milliseconds(50);
 //! Streams beyond the cores of either side only add overhead.
 static constexpr uint32_t MAX_STREAMS_PER_QUERY = 8;
 
@@ -59,6 +64,15 @@ ExecutionService::~ExecutionService() {
 }
 
 void ExecutionService::InterruptAll() {
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		sessions_stopping = true;
+		// An upload may wait for client bytes, which no DuckDB interrupt reaches.
+		for (auto call : running_uploads) {
+			call->TryCancel();
+		}
+	}
+	session_wake.notify_all();
 	cancellation_watcher.InterruptAll();
 	std::unordered_map<std::string, std::shared_ptr<StreamedQuery>> dropped;
 	{
@@ -119,7 +133,8 @@ std::shared_ptr<StreamedQuery> ExecutionService::FindPending(const std::string &
 }
 
 duckdb::unique_ptr<duckdb::QueryResult> ExecutionService::RunStatements(duckdb::Connection &connection,
-                                                                        const v1::ExecuteQueryRequest &request) {
+                                                                        const v1::ExecuteQueryRequest &request,
+                                                                        const RunOptions &options) {
 	auto statements = connection.ExtractStatements(request.sql());
 	if (statements.empty()) {
 		throw duckdb::InvalidInputException("no SQL statement to execute");
@@ -139,8 +154,9 @@ duckdb::unique_ptr<duckdb::QueryResult> ExecutionService::RunStatements(duckdb::
 	duckdb::unique_ptr<duckdb::QueryResult> last_result;
 	for (idx_t i = 0; i < statements.size(); i++) {
 		bool last = i + 1 == statements.size();
+		bool stream = last && !options.materialize;
 		duckdb::unique_ptr<duckdb::QueryResult> result;
-		if (request.read_only()) {
+		if (options.read_only) {
 			auto prepared = connection.Prepare(std::move(statements[i]));
 			if (prepared->HasError()) {
 				prepared->error.Throw();
@@ -150,10 +166,10 @@ duckdb::unique_ptr<duckdb::QueryResult> ExecutionService::RunStatements(duckdb::
 				    "database \"%s\" is attached READ_ONLY: this statement would modify it", request.database());
 			}
 			duckdb::vector<duckdb::Value> no_parameters;
-			result = prepared->Execute(no_parameters, last);
+			result = prepared->Execute(no_parameters, stream);
 		} else {
-			auto output = last ? duckdb::QueryResultOutputType::ALLOW_STREAMING
-			                   : duckdb::QueryResultOutputType::FORCE_MATERIALIZED;
+			auto output = stream ? duckdb::QueryResultOutputType::ALLOW_STREAMING
+			                     : duckdb::QueryResultOutputType::FORCE_MATERIALIZED;
 			result = connection.SendQuery(std::move(statements[i]), output);
 		}
 		if (result->HasError()) {
@@ -166,80 +182,342 @@ duckdb::unique_ptr<duckdb::QueryResult> ExecutionService::RunStatements(duckdb::
 	return last_result;
 }
 
+grpc::Status ExecutionService::CheckProtocolVersion(uint32_t client_version) {
+	if (client_version != PROTOCOL_VERSION) {
+		return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+		                    "protocol version mismatch: client speaks " + std::to_string(client_version) +
+		                        ", server speaks " + std::to_string(PROTOCOL_VERSION) + "; upgrade the older side");
+	}
+	return grpc::Status::OK;
+}
+
+std::shared_ptr<duckdb::DuckDB> ExecutionService::OpenInstance(grpc::ServerContext &context, const std::string &name,
+                                                               grpc::Status &status) {
+	std::shared_ptr<duckdb::DuckDB> instance;
+	try {
+		instance = store.OpenDatabase(name);
+	} catch (std::exception &ex) {
+		status = ErrorStatus(context, duckdb::ErrorData(ex));
+		return nullptr;
+	}
+	if (!instance) {
+		std::string served;
+		for (auto &database : store.ListDatabases()) {
+			served += (served.empty() ? "" : ", ") + database;
+		}
+		status = grpc::Status(grpc::StatusCode::NOT_FOUND, "database \"" + name +
+		                                                       "\" does not exist on this server (serving: " +
+		                                                       (served.empty() ? "none" : served) + ")");
+		return nullptr;
+	}
+	std::lock_guard<std::mutex> guard(lock);
+	bool registered = false;
+	for (auto entry = registered_instances.begin(); entry != registered_instances.end();) {
+		auto known = entry->lock();
+		if (!known) {
+			entry = registered_instances.erase(entry);
+			continue;
+		}
+		registered = registered || known == instance;
+		++entry;
+	}
+	if (!registered) {
+		try {
+			RegisterUploadFunction(*instance->instance);
+			RegisterCatalogVersionFunction(*instance->instance);
+		} catch (std::exception &ex) {
+			duckdb::ErrorData error(ex);
+			status = grpc::Status(grpc::StatusCode::INTERNAL, "cannot register OpenDuck's server functions in database \"" +
+			                                                      name + "\": " + error.RawMessage());
+			return nullptr;
+		}
+		registered_instances.push_back(instance);
+	}
+	status = grpc::Status::OK;
+	return instance;
+}
+
+//! A session that is gone took its transaction with it: the error type tells a DuckDB client to
+//! raise a TransactionException, not the CatalogException NOT_FOUND alone would map to.
+static grpc::Status SessionLostStatus(grpc::ServerContext &context, const std::string &message) {
+	context.AddTrailingMetadata(ERROR_TYPE_METADATA_KEY,
+	                            duckdb::Exception::ExceptionTypeToString(duckdb::ExceptionType::TRANSACTION));
+	return grpc::Status(grpc::StatusCode::NOT_FOUND, message);
+}
+
+std::shared_ptr<Session> ExecutionService::FindSession(grpc::ServerContext &context,
+                                                       const v1::ExecuteQueryRequest &request, grpc::Status &status) {
+	auto session = sessions.Find(request.session_id());
+	if (!session) {
+		status = SessionLostStatus(
+		    context, "unknown session id: the session ended (its OpenSession call is over) or never existed");
+		return nullptr;
+	}
+	if (!request.database().empty() && request.database() != session->database) {
+		status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+		                      "the session was opened on database \"" + session->database +
+		                          "\", the request names database \"" + request.database() + "\"");
+		return nullptr;
+	}
+	status = grpc::Status::OK;
+	return session;
+}
+
+static grpc::Status SessionEndedStatus(grpc::ServerContext &context) {
+	if (context.IsCancelled()) {
+		return CancelledStatus();
+	}
+	return SessionLostStatus(context, "unknown session id: the session ended (its OpenSession call is over) while "
+	                                  "this call waited for its turn");
+}
+
+grpc::Status ExecutionService::Run(grpc::ServerContext &context, const v1::ExecuteQueryRequest &request,
+                                   std::shared_ptr<duckdb::DuckDB> instance,
+                                   std::shared_ptr<duckdb::Connection> connection, const RunOptions &options,
+                                   std::chrono::steady_clock::time_point started, v1::ExecuteQueryResponse &response) {
+	auto max_chunk_bytes =
+	    request.max_chunk_bytes() == 0 ? max_message_bytes : std::min(request.max_chunk_bytes(), max_message_bytes);
+	auto query = std::make_shared<StreamedQuery>(request.database(), std::move(instance), connection, started);
+	if (!request.progress_id().empty()) {
+		query->TrackProgress(progress, request.progress_id());
+	}
+	auto log_fields = [&]() {
+		return options.log_fields ? options.log_fields() : std::string();
+	};
+	{
+		CancellationWatcher::Guard watch(cancellation_watcher, context, *connection);
+		try {
+			query->Start(RunStatements(*connection, request, options), max_chunk_bytes, request.arrow_format_version());
+			// Encode the first piece now: a small result then needs no second round trip.
+			query->EncodeFirstPiece();
+		} catch (std::exception &ex) {
+			duckdb::ErrorData error(ex);
+			if (options.in_session) {
+				query->DetachFromConnection();
+			}
+			if (watch.Cancelled() || context.IsCancelled()) {
+				LogQuery(query->Database(), started, 0, 0, 0, "cancelled", log_fields());
+				return CancelledStatus();
+			}
+			LogQuery(query->Database(), started, 0, 0, 0,
+			         "error: " + duckdb::Exception::ExceptionTypeToString(error.Type()), log_fields());
+			return ErrorStatus(context, error);
+		}
+	}
+	if (options.in_session) {
+		query->DetachFromConnection();
+	}
+	query->SetLogFields(log_fields());
+	response.set_protocol_version(PROTOCOL_VERSION);
+	auto &format = query->Format();
+	for (idx_t i = 0; i < format.names.size(); i++) {
+		response.add_column_names(format.names[i]);
+		response.add_column_types(format.types[i].ToString());
+	}
+	if (query->FirstPieceIsEverything()) {
+		auto &piece = query->FirstPiece();
+		response.set_complete(true);
+		response.set_stream_count(1);
+		response.mutable_result()->set_row_count(piece.rows);
+		query->FinishInline(piece.rows, piece.bytes.size());
+		response.mutable_result()->mutable_arrow_ipc()->swap(piece.bytes);
+		return grpc::Status::OK;
+	}
+	auto stream_count = std::min(std::max<uint32_t>(1, request.max_streams()), max_streams_per_query);
+	query->SetStreamCount(stream_count);
+	response.set_stream_count(stream_count);
+	auto query_id = NewQueryId();
+	response.set_query_id(query_id);
+	std::lock_guard<std::mutex> guard(lock);
+	pending.emplace(query_id, std::move(query));
+	return grpc::Status::OK;
+}
+
 grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const v1::ExecuteQueryRequest *request,
                                             v1::ExecuteQueryResponse *response) {
 	auto status = CheckCall(*context);
 	if (!status.ok()) {
 		return status;
 	}
-	if (request->protocol_version() != PROTOCOL_VERSION) {
-		return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-		                    "protocol version mismatch: client speaks " + std::to_string(request->protocol_version()) +
-		                        ", server speaks " + std::to_string(PROTOCOL_VERSION) + "; upgrade the older side");
+	status = CheckProtocolVersion(request->protocol_version());
+	if (!status.ok()) {
+		return status;
 	}
 	auto started = std::chrono::steady_clock::now();
-	std::shared_ptr<duckdb::DuckDB> instance;
+	RunOptions options;
+	options.read_only = request->read_only();
+	if (!request->session_id().empty()) {
+		auto session = FindSession(*context, *request, status);
+		if (!session) {
+			return status;
+		}
+		SessionTurn turn(*session, *context);
+		if (!turn.Acquired()) {
+			return SessionEndedStatus(*context);
+		}
+		options.read_only = options.read_only || session->read_only;
+		options.materialize = true;
+		options.in_session = true;
+		v1::ExecuteQueryRequest in_session = *request;
+		in_session.set_database(session->database);
+		return Run(*context, in_session, session->instance, session->connection, options, started, *response);
+	}
+	auto instance = OpenInstance(*context, request->database(), status);
+	if (!instance) {
+		return status;
+	}
+	auto connection = std::make_shared<duckdb::Connection>(*instance);
+	return Run(*context, *request, instance, connection, options, started, *response);
+}
+
+grpc::Status ExecutionService::OpenSession(grpc::ServerContext *context, const v1::OpenSessionRequest *request,
+                                           grpc::ServerWriter<v1::SessionEvent> *writer) {
+	auto status = CheckCall(*context);
+	if (!status.ok()) {
+		return status;
+	}
+	status = CheckProtocolVersion(request->protocol_version());
+	if (!status.ok()) {
+		return status;
+	}
+	auto instance = OpenInstance(*context, request->database(), status);
+	if (!instance) {
+		return status;
+	}
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		if (sessions_stopping) {
+			return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
+		}
+	}
+	std::shared_ptr<Session> session;
 	try {
-		instance = store.OpenDatabase(request->database());
+		session = sessions.Create(request->database(), instance, request->read_only());
 	} catch (std::exception &ex) {
 		return ErrorStatus(*context, duckdb::ErrorData(ex));
 	}
-	if (!instance) {
-		std::string served;
-		for (auto &name : store.ListDatabases()) {
-			served += (served.empty() ? "" : ", ") + name;
+	auto label = "session " + std::to_string(session->number);
+	LogEvent(label + " opened database=" + request->database() + " read_only=" +
+	         (request->read_only() ? "true" : "false") + " open_sessions=" + std::to_string(sessions.Count()));
+	v1::SessionEvent event;
+	event.set_session_id(session->id);
+	bool sent = writer->Write(event);
+	std::string reason = sent ? "client ended the call" : "client gone before the session id was sent";
+	bool shutdown = false;
+	if (sent) {
+		// Idle until the call ends. The synchronous API cannot wake us when the client goes away,
+		// so look every SESSION_POLL_INTERVAL; an idle session costs no CPU beyond that.
+		std::unique_lock<std::mutex> guard(lock);
+		while (!sessions_stopping && !context->IsCancelled()) {
+			session_wake.wait_for(guard, SESSION_POLL_INTERVAL);
 		}
-		return grpc::Status(grpc::StatusCode::NOT_FOUND, "database \"" + request->database() +
-		                                                     "\" does not exist on this server (serving: " +
-		                                                     (served.empty() ? "none" : served) + ")");
+		shutdown = sessions_stopping;
+		if (shutdown) {
+			reason = "server shutting down";
+		}
 	}
-	auto max_chunk_bytes =
-	    request->max_chunk_bytes() == 0 ? max_message_bytes : std::min(request->max_chunk_bytes(), max_message_bytes);
-	auto connection = std::make_shared<duckdb::Connection>(*instance);
-	auto query = std::make_shared<StreamedQuery>(request->database(), instance, connection, started);
-	if (!request->progress_id().empty()) {
-		query->TrackProgress(progress, request->progress_id());
+	bool rolled_back = sessions.Close(session);
+	LogEvent(label + " closed database=" + request->database() + " reason=\"" + reason + "\" rolled_back=" +
+	         (rolled_back ? "true" : "false") + " open_sessions=" + std::to_string(sessions.Count()));
+	if (shutdown) {
+		return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down; the session ended");
 	}
+	return CancelledStatus();
+}
+
+grpc::Status ExecutionService::ExecuteWithUpload(grpc::ServerContext *context,
+                                                 grpc::ServerReader<v1::UploadMessage> *reader,
+                                                 v1::ExecuteQueryResponse *response) {
+	auto status = CheckCall(*context);
+	if (!status.ok()) {
+		return status;
+	}
+	auto started = std::chrono::steady_clock::now();
+	v1::UploadMessage first;
+	if (!reader->Read(&first)) {
+		return context->IsCancelled() ? CancelledStatus()
+		                              : grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+		                                             "ExecuteWithUpload: the call carried no message (the first "
+		                                             "UploadMessage must hold the request)");
+	}
+	if (!first.has_request()) {
+		return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+		                    "ExecuteWithUpload: the first UploadMessage must hold the request");
+	}
+	auto &request = first.request();
+	status = CheckProtocolVersion(request.protocol_version());
+	if (!status.ok()) {
+		return status;
+	}
+	auto upload = duckdb::make_shared_ptr<UploadSource>(*reader);
 	{
-		CancellationWatcher::Guard watch(cancellation_watcher, *context, *connection);
+		std::lock_guard<std::mutex> guard(lock);
+		if (sessions_stopping) {
+			return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
+		}
+		running_uploads.insert(context);
+	}
+	bool ready = true;
+	try {
+		upload->Feed(std::move(*first.mutable_arrow_ipc()));
+	} catch (std::exception &ex) {
+		duckdb::ErrorData error(ex);
+		LogQuery(request.database(), started, 0, 0, 0,
+		         "error: " + duckdb::Exception::ExceptionTypeToString(error.Type()));
+		status = ErrorStatus(*context, error);
+		ready = false;
+	}
+	RunOptions options;
+	options.read_only = request.read_only();
+	// The rows come from this call: the result must be complete before the call ends.
+	options.materialize = true;
+	options.log_fields = [&upload]() {
+		return " upload_rows=" + std::to_string(upload->Rows()) + " upload_bytes=" + std::to_string(upload->Bytes());
+	};
+	auto run = [&](const v1::ExecuteQueryRequest &run_request, std::shared_ptr<duckdb::DuckDB> instance,
+	               std::shared_ptr<duckdb::Connection> connection) {
+		auto &state = *connection->context->registered_state;
+		state.Insert(UploadSource::STATE_KEY, upload);
+		grpc::Status outcome;
 		try {
-			query->Start(RunStatements(*connection, *request), max_chunk_bytes, request->arrow_format_version());
-			// Encode the first piece now: a small result then needs no second round trip.
-			query->EncodeFirstPiece();
-		} catch (std::exception &ex) {
-			duckdb::ErrorData error(ex);
-			if (watch.Cancelled() || context->IsCancelled()) {
-				LogQuery(query->Database(), started, 0, 0, 0, "cancelled");
-				return CancelledStatus();
+			outcome = Run(*context, run_request, std::move(instance), connection, options, started, *response);
+		} catch (...) {
+			state.Remove(UploadSource::STATE_KEY);
+			throw;
+		}
+		state.Remove(UploadSource::STATE_KEY);
+		return outcome;
+	};
+	if (!ready) {
+		// The first bytes were malformed: nothing runs.
+	} else if (!request.session_id().empty()) {
+		auto session = FindSession(*context, request, status);
+		if (session) {
+			SessionTurn turn(*session, *context);
+			if (!turn.Acquired()) {
+				status = SessionEndedStatus(*context);
+			} else {
+				options.read_only = options.read_only || session->read_only;
+				options.in_session = true;
+				v1::ExecuteQueryRequest in_session = request;
+				in_session.set_database(session->database);
+				status = run(in_session, session->instance, session->connection);
 			}
-			LogQuery(query->Database(), started, 0, 0, 0,
-			         "error: " + duckdb::Exception::ExceptionTypeToString(error.Type()));
-			return ErrorStatus(*context, error);
+		}
+	} else {
+		auto instance = OpenInstance(*context, request.database(), status);
+		if (instance) {
+			status = run(request, instance, std::make_shared<duckdb::Connection>(*instance));
 		}
 	}
-	response->set_protocol_version(PROTOCOL_VERSION);
-	auto &format = query->Format();
-	for (idx_t i = 0; i < format.names.size(); i++) {
-		response->add_column_names(format.names[i]);
-		response->add_column_types(format.types[i].ToString());
+	// Whatever happened, read what the client still sends: its writes then complete and it gets
+	// this answer instead of a broken stream.
+	upload->CloseAndDrain();
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		running_uploads.erase(context);
 	}
-	if (query->FirstPieceIsEverything()) {
-		auto &piece = query->FirstPiece();
-		response->set_complete(true);
-		response->set_stream_count(1);
-		response->mutable_result()->set_row_count(piece.rows);
-		query->FinishInline(piece.rows, piece.bytes.size());
-		response->mutable_result()->mutable_arrow_ipc()->swap(piece.bytes);
-		return grpc::Status::OK;
-	}
-	auto stream_count = std::min(std::max<uint32_t>(1, request->max_streams()), max_streams_per_query);
-	query->SetStreamCount(stream_count);
-	response->set_stream_count(stream_count);
-	auto query_id = NewQueryId();
-	response->set_query_id(query_id);
-	std::lock_guard<std::mutex> guard(lock);
-	pending.emplace(query_id, std::move(query));
-	return grpc::Status::OK;
+	return status;
 }
 
 grpc::Status ExecutionService::StreamResults(grpc::ServerContext *context, const v1::StreamResultsRequest *request,

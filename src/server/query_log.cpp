@@ -19,11 +19,11 @@ static std::string Timestamp() {
 }
 
 void LogQuery(const std::string &database, std::chrono::steady_clock::time_point started, uint64_t rows, uint64_t bytes,
-              uint32_t streams, const std::string &status) {
+              uint32_t streams, const std::string &status, const std::string &extra) {
 	auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-	std::fprintf(stderr, "%s query database=%s duration_ms=%.3f rows=%llu bytes=%llu streams=%u status=%s\n",
+	std::fprintf(stderr, "%s query database=%s duration_ms=%.3f rows=%llu bytes=%llu streams=%u%s status=%s\n",
 	             Timestamp().c_str(), database.c_str(), elapsed, static_cast<unsigned long long>(rows),
-	             static_cast<unsigned long long>(bytes), streams, status.c_str());
+	             static_cast<unsigned long long>(bytes), streams, extra.c_str(), status.c_str());
 }
 
 void LogEvent(const std::string &message) {

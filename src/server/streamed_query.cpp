@@ -25,6 +25,16 @@ void StreamedQuery::TrackProgress(ProgressRegistry &registry, std::string progre
 	}
 }
 
+void StreamedQuery::DetachFromConnection() {
+	std::lock_guard<std::mutex> guard(lock);
+	detached_connection = std::move(connection);
+	connection.reset();
+	if (progress_registry) {
+		progress_registry->Remove(progress_id);
+		progress_registry = nullptr;
+	}
+}
+
 void StreamedQuery::Start(duckdb::unique_ptr<duckdb::QueryResult> result, uint64_t max_piece_bytes_p,
                           uint32_t arrow_format_version) {
 	max_piece_bytes = max_piece_bytes_p;
@@ -104,14 +114,14 @@ void StreamedQuery::CloseStream(uint64_t stream_rows, uint64_t stream_bytes, con
 		// the streams still to come.
 		return;
 	}
-	LogQuery(database, started, rows, bytes, closed_streams, status);
+	LogQuery(database, started, rows, bytes, closed_streams, status, log_fields);
 	logged = true;
 	ReleaseLocked();
 }
 
 void StreamedQuery::FinishInline(uint64_t inline_rows, uint64_t inline_bytes) {
 	std::lock_guard<std::mutex> guard(lock);
-	LogQuery(database, started, inline_rows, inline_bytes, 0, "ok");
+	LogQuery(database, started, inline_rows, inline_bytes, 0, "ok", log_fields);
 	logged = true;
 	ReleaseLocked();
 }
@@ -134,6 +144,7 @@ void StreamedQuery::ReleaseLocked() {
 		source->Release();
 	}
 	connection.reset();
+	detached_connection.reset();
 	if (progress_registry) {
 		progress_registry->Remove(progress_id);
 		progress_registry = nullptr;

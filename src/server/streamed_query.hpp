@@ -41,6 +41,14 @@ public:
 	void SetStreamCount(uint32_t count) {
 		stream_count = count;
 	}
+	//! For a statement of a session, once its result is materialized: the connection runs the
+	//! session's next statements, so cancelling a stream of this result must not interrupt it. The
+	//! connection is only kept alive (the result format refers to its context).
+	void DetachFromConnection();
+	//! More " key=value" fields for the query's log line.
+	void SetLogFields(std::string fields) {
+		log_fields = std::move(fields);
+	}
 	//! Reports progress under `progress_id` until the query is done.
 	void TrackProgress(ProgressRegistry &registry, std::string progress_id);
 
@@ -78,6 +86,9 @@ private:
 	std::string database;
 	std::shared_ptr<duckdb::DuckDB> instance;
 	std::shared_ptr<duckdb::Connection> connection;
+	//! Set by DetachFromConnection.
+	std::shared_ptr<duckdb::Connection> detached_connection;
+	std::string log_fields;
 	std::chrono::steady_clock::time_point started;
 	std::unique_ptr<ResultSource> source;
 	std::shared_ptr<const ResultFormat> format;
