@@ -84,10 +84,14 @@ void ExecutionService::InterruptAll() {
 	}
 }
 
-grpc::Status ExecutionService::CheckCall(const grpc::ServerContext &context) const {
-	if (!auth.IsAuthorized(context)) {
+grpc::Status ExecutionService::CheckCall(const grpc::ServerContext &context, bool *read_only) const {
+	auto access = auth.Check(context);
+	if (access == TokenAccess::DENIED) {
 		return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
 		                    "authentication failed: missing or wrong token (send \"authorization: Bearer <token>\")");
+	}
+	if (read_only) {
+		*read_only = access == TokenAccess::READ_ONLY;
 	}
 	return grpc::Status::OK;
 }
@@ -163,7 +167,9 @@ duckdb::unique_ptr<duckdb::QueryResult> ExecutionService::RunStatements(duckdb::
 			}
 			if (!prepared->GetStatementProperties().IsReadOnly()) {
 				throw duckdb::PermissionException(
-				    "database \"%s\" is attached READ_ONLY: this statement would modify it", request.database());
+				    "database \"%s\" is read-only for this client (attached READ_ONLY, or a read-only token): this "
+				    "statement would modify it",
+				    request.database());
 			}
 			duckdb::vector<duckdb::Value> no_parameters;
 			result = prepared->Execute(no_parameters, stream);
@@ -335,7 +341,8 @@ grpc::Status ExecutionService::Run(grpc::ServerContext &context, const v1::Execu
 
 grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const v1::ExecuteQueryRequest *request,
                                             v1::ExecuteQueryResponse *response) {
-	auto status = CheckCall(*context);
+	bool token_read_only = false;
+	auto status = CheckCall(*context, &token_read_only);
 	if (!status.ok()) {
 		return status;
 	}
@@ -345,7 +352,7 @@ grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const 
 	}
 	auto started = std::chrono::steady_clock::now();
 	RunOptions options;
-	options.read_only = request->read_only();
+	options.read_only = request->read_only() || token_read_only;
 	if (!request->session_id().empty()) {
 		auto session = FindSession(*context, *request, status);
 		if (!session) {
@@ -372,7 +379,8 @@ grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const 
 
 grpc::Status ExecutionService::OpenSession(grpc::ServerContext *context, const v1::OpenSessionRequest *request,
                                            grpc::ServerWriter<v1::SessionEvent> *writer) {
-	auto status = CheckCall(*context);
+	bool token_read_only = false;
+	auto status = CheckCall(*context, &token_read_only);
 	if (!status.ok()) {
 		return status;
 	}
@@ -392,7 +400,7 @@ grpc::Status ExecutionService::OpenSession(grpc::ServerContext *context, const v
 	}
 	std::shared_ptr<Session> session;
 	try {
-		session = sessions.Create(request->database(), instance, request->read_only());
+		session = sessions.Create(request->database(), instance, request->read_only() || token_read_only);
 	} catch (std::exception &ex) {
 		return ErrorStatus(*context, duckdb::ErrorData(ex));
 	}
@@ -428,7 +436,8 @@ grpc::Status ExecutionService::OpenSession(grpc::ServerContext *context, const v
 grpc::Status ExecutionService::ExecuteWithUpload(grpc::ServerContext *context,
                                                  grpc::ServerReader<v1::UploadMessage> *reader,
                                                  v1::ExecuteQueryResponse *response) {
-	auto status = CheckCall(*context);
+	bool token_read_only = false;
+	auto status = CheckCall(*context, &token_read_only);
 	if (!status.ok()) {
 		return status;
 	}
@@ -468,7 +477,7 @@ grpc::Status ExecutionService::ExecuteWithUpload(grpc::ServerContext *context,
 		ready = false;
 	}
 	RunOptions options;
-	options.read_only = request.read_only();
+	options.read_only = request.read_only() || token_read_only;
 	// The rows come from this call: the result must be complete before the call ends.
 	options.materialize = true;
 	options.log_fields = [&upload]() {

@@ -62,7 +62,8 @@ private:
 		std::function<std::string()> log_fields;
 	};
 
-	grpc::Status CheckCall(const grpc::ServerContext &context) const;
+	//! Authenticates the call; `read_only` becomes true for a read-only token.
+	grpc::Status CheckCall(const grpc::ServerContext &context, bool *read_only = nullptr) const;
 	static grpc::Status CheckProtocolVersion(uint32_t client_version);
 	//! The served database `name` with openduck_upload() registered; NOT_FOUND (or the storage
 	//! error) in `status` when there is none.

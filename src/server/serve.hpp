@@ -22,6 +22,8 @@ struct ServeOptions {
 	std::string data_dir = "openduck-data";
 	std::vector<std::string> databases;
 	std::string token;
+	//! Clients with this token may only read.
+	std::string read_only_token;
 	int64_t max_message_bytes = 0;
 };
 

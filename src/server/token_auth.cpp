@@ -16,22 +16,32 @@ bool ConstantTimeEquals(const std::string &a, const std::string &b) {
 	return difference == 0;
 }
 
-TokenAuthenticator::TokenAuthenticator(std::string token) {
+TokenAuthenticator::TokenAuthenticator(std::string token, std::string read_only_token) {
 	if (!token.empty()) {
 		expected_header = "Bearer " + token;
 	}
+	if (!read_only_token.empty()) {
+		read_only_header = "Bearer " + read_only_token;
+	}
 }
 
-bool TokenAuthenticator::IsAuthorized(const grpc::ServerContext &context) const {
+TokenAccess TokenAuthenticator::Check(const grpc::ServerContext &context) const {
 	if (!Enabled()) {
-		return true;
+		return TokenAccess::READ_WRITE;
 	}
 	auto &metadata = context.client_metadata();
 	auto entry = metadata.find("authorization");
 	if (entry == metadata.end()) {
-		return false;
+		return TokenAccess::DENIED;
 	}
-	return ConstantTimeEquals(std::string(entry->second.data(), entry->second.size()), expected_header);
+	std::string presented(entry->second.data(), entry->second.size());
+	// Both compared every time, so the timing does not tell which token was close.
+	bool full = !expected_header.empty() && ConstantTimeEquals(presented, expected_header);
+	bool read_only = !read_only_header.empty() && ConstantTimeEquals(presented, read_only_header);
+	if (full) {
+		return TokenAccess::READ_WRITE;
+	}
+	return read_only ? TokenAccess::READ_ONLY : TokenAccess::DENIED;
 }
 
 } // namespace openduck
