@@ -5,7 +5,7 @@
 #include "duckdb/function/table/arrow/arrow_duck_schema.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "protocol/arrow_ipc_writer.hpp"
-#include "server/interval_range_check.hpp"
+#include "protocol/interval_range_check.hpp"
 
 #include <algorithm>
 

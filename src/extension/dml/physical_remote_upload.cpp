@@ -9,6 +9,7 @@
 #include "duckdb/function/table/arrow/arrow_duck_schema.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "protocol/arrow_ipc_writer.hpp"
+#include "protocol/interval_range_check.hpp"
 
 namespace openduck {
 
@@ -30,6 +31,11 @@ public:
 		extension_types = ArrowTypeExtensionData::GetExtensionTypes(context, types);
 		schema.release = nullptr;
 		ArrowConverter::ToArrowSchema(&schema, types, names, properties);
+		for (idx_t column = 0; column < types.size(); column++) {
+			if (ContainsInterval(types[column])) {
+				interval_columns.emplace_back(column, names[column]);
+			}
+		}
 		writer = make_uniq<ArrowIpcWriter>(schema);
 	}
 	~RemoteUploadGlobalState() override {
@@ -44,6 +50,8 @@ public:
 	unordered_map<idx_t, const shared_ptr<ArrowTypeExtensionData>> extension_types;
 	ArrowSchema schema;
 	unique_ptr<ArrowIpcWriter> writer;
+	//! INTERVAL columns, checked before encoding: Arrow cannot hold every DuckDB interval.
+	vector<std::pair<idx_t, std::string>> interval_columns;
 
 	std::mutex lock;
 	std::unique_ptr<RemoteUpload> upload;
@@ -135,6 +143,9 @@ SinkResultType PhysicalRemoteUpload::Sink(ExecutionContext &context, DataChunk &
 		local.computed.Reset();
 		local.executor->Execute(chunk, local.computed);
 		rows = &local.computed;
+	}
+	for (auto &column : global.interval_columns) {
+		CheckIntervalsFitArrow(rows->data[column.first], 0, rows->size(), column.second);
 	}
 	local.appender->Append(*rows, 0, rows->size(), rows->size());
 	local.rows += chunk.size();

@@ -1,4 +1,4 @@
-#include "server/interval_range_check.hpp"
+#include "protocol/interval_range_check.hpp"
 
 #include "duckdb/common/type_visitor.hpp"
 

@@ -1,11 +1,11 @@
 //===----------------------------------------------------------------------===//
 // OpenDuck
 //
-// server/interval_range_check.hpp
+// protocol/interval_range_check.hpp
 //
 // Arrow's month_day_nano interval holds nanoseconds in 64 bits, so an INTERVAL
 // whose time part exceeds about 2,562,047 hours cannot be sent; DuckDB's Arrow
-// conversion would wrap it silently. Results are checked before encoding.
+// conversion would wrap it silently. Both ends check rows before encoding them.
 //===----------------------------------------------------------------------===//
 
 #pragma once
