@@ -71,3 +71,16 @@ def test_update_and_delete_reading_local_rows_match_local_duckdb(con, unique_nam
     assert remote == local
     plan = helpers.all_text(con, f"EXPLAIN DELETE FROM cloud.{table} WHERE id IN (SELECT id FROM bonus)")
     assert "OPENDUCK_REMOTE_UPLOAD" in plan and "rowid" in plan
+
+
+def test_drop_and_comment_on_a_server_index(con, unique_name):
+    table, index = unique_name("t"), unique_name("idx")
+    con.execute(f"CREATE TABLE cloud.{table} (id INTEGER, v VARCHAR)")
+    con.execute(f"CREATE INDEX {index} ON cloud.{table} (v)")
+    con.execute(f"COMMENT ON INDEX cloud.{index} IS 'by value'")
+    indexes = f"SELECT index_name, comment FROM duckdb_indexes() WHERE index_name = '{index}'"
+    assert helpers.remote_query(con, indexes).fetchall() == [(index, "by value")]
+    con.execute(f"DROP INDEX cloud.{index}")
+    assert helpers.remote_query(con, indexes).fetchall() == []
+    con.execute(f"DROP INDEX IF EXISTS cloud.{index}")
+    helpers.assert_error(lambda: con.execute(f"DROP INDEX cloud.{index}"), index, "does not exist")

@@ -1,7 +1,10 @@
 #include "catalog/openduck_schema_entry.hpp"
 
 #include "catalog/openduck_catalog.hpp"
+#include "catalog/openduck_index_entry.hpp"
 #include "catalog/remote_ddl.hpp"
+#include "common/sql_quoting.hpp"
+#include "scan/remote_result_reader.hpp"
 #include "duckdb/parser/parsed_data/create_index_info.hpp"
 #include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
 
@@ -54,6 +57,9 @@ void OpenDuckSchemaEntry::Scan(CatalogType type, const std::function<void(Catalo
 optional_ptr<CatalogEntry> OpenDuckSchemaEntry::LookupEntry(CatalogTransaction transaction,
                                                             const EntryLookupInfo &lookup_info) {
 	auto type = lookup_info.GetCatalogType();
+	if (type == CatalogType::INDEX_ENTRY) {
+		return LookupIndex(transaction, lookup_info.GetEntryName());
+	}
 	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY) {
 		return nullptr;
 	}
@@ -114,6 +120,36 @@ void OpenDuckSchemaEntry::DropEntry(ClientContext &context, DropInfo &info) {
 }
 void OpenDuckSchemaEntry::Alter(CatalogTransaction transaction, AlterInfo &info) {
 	RemoteCatalog().ExecuteDDL(transaction.GetContext(), AlterSQL(info));
+}
+
+optional_ptr<CatalogEntry> OpenDuckSchemaEntry::LookupIndex(CatalogTransaction transaction, const std::string &name) {
+	if (!transaction.HasContext()) {
+		return nullptr;
+	}
+	auto &context = transaction.GetContext();
+	auto sql = "SELECT table_name FROM duckdb_indexes() WHERE database_name = current_database() AND schema_name = " +
+	           QuoteStringLiteral(this->name) + " AND index_name = " + QuoteStringLiteral(name);
+	RemoteResultReader reader(context, RemoteCatalog().Execute(context, sql));
+	DataChunk chunk;
+	chunk.Initialize(Allocator::DefaultAllocator(), reader.Types());
+	reader.Fill(chunk);
+	if (chunk.size() == 0) {
+		return nullptr;
+	}
+	CreateIndexInfo info;
+	info.index_name = name;
+	info.schema = this->name;
+	info.table = chunk.GetValue(0, 0).ToString();
+	do {
+		reader.Fill(chunk);
+	} while (chunk.size() > 0);
+	std::lock_guard<std::mutex> guard(indexes_lock);
+	auto &entry = indexes[name];
+	if (!entry) {
+		// Never replaced: a statement planned earlier may still point at it.
+		entry = make_uniq<OpenDuckIndexEntry>(catalog, *this, info);
+	}
+	return entry.get();
 }
 
 OpenDuckCatalog &OpenDuckSchemaEntry::RemoteCatalog() {

@@ -12,6 +12,9 @@
 #include "duckdb/catalog/catalog_entry/schema_catalog_entry.hpp"
 #include "duckdb/catalog/catalog_entry/view_catalog_entry.hpp"
 #include "duckdb/common/case_insensitive_map.hpp"
+#include "duckdb/catalog/catalog_entry/index_catalog_entry.hpp"
+
+#include <mutex>
 
 namespace openduck {
 
@@ -60,9 +63,15 @@ public:
 private:
 	[[noreturn]] void ThrowUnsupported(const std::string &what);
 	OpenDuckCatalog &RemoteCatalog();
+	//! Asks the server whether index `name` exists in this schema.
+	duckdb::optional_ptr<duckdb::CatalogEntry> LookupIndex(duckdb::CatalogTransaction transaction,
+	                                                       const std::string &name);
 
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<OpenDuckTableEntry>> tables;
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::ViewCatalogEntry>> views;
+	//! Server indexes looked up by name (DROP INDEX); kept so the entries outlive the statement.
+	std::mutex indexes_lock;
+	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::IndexCatalogEntry>> indexes;
 };
 
 } // namespace openduck
