@@ -398,7 +398,8 @@ PhysicalOperator &OpenDuckCatalog::PlanCreateTableAs(ClientContext &context, Phy
 	sql += " FROM openduck_upload()";
 	auto &insert = planner.Make<PhysicalRemoteUpload>(op.types, *this, sql, std::move(names),
 	                                                  vector<unique_ptr<Expression>>(), true,
-	                                                  UploadInParallel(context, plan), op.estimated_cardinality);
+	                                                  UploadInParallel(context, plan), false,
+	                                                  op.estimated_cardinality);
 	insert.children.push_back(plan);
 	return insert;
 }
@@ -435,7 +436,8 @@ PhysicalOperator &OpenDuckCatalog::PlanInsert(ClientContext &context, PhysicalPl
 	}
 	auto &insert = planner.Make<PhysicalRemoteUpload>(op.types, *this, write->upload_sql, std::move(names),
 	                                                  vector<unique_ptr<Expression>>(), false,
-	                                                  UploadInParallel(context, *plan), op.estimated_cardinality);
+	                                                  UploadInParallel(context, *plan), false,
+	                                                  op.estimated_cardinality);
 	insert.children.push_back(*plan);
 	return insert;
 }
@@ -460,7 +462,7 @@ PhysicalOperator &OpenDuckCatalog::PlanDelete(ClientContext &context, PhysicalPl
 		sql += " RETURNING *";
 	}
 	auto &remote = planner.Make<PhysicalRemoteUpload>(op.types, *this, sql, vector<std::string> {UPLOADED_ROW_ID},
-	                                                  std::move(upload), false, true, op.estimated_cardinality);
+	                                                  std::move(upload), false, true, true, op.estimated_cardinality);
 	remote.children.push_back(plan);
 	return remote;
 }
@@ -496,7 +498,7 @@ PhysicalOperator &OpenDuckCatalog::PlanUpdate(ClientContext &context, PhysicalPl
 		sql += " RETURNING *";
 	}
 	auto &remote = planner.Make<PhysicalRemoteUpload>(op.types, *this, sql, std::move(names), std::move(upload),
-	                                                  false, true, op.estimated_cardinality);
+	                                                  false, true, true, op.estimated_cardinality);
 	remote.children.push_back(plan);
 	return remote;
 }

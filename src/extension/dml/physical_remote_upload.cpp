@@ -73,10 +73,11 @@ PhysicalRemoteUpload::PhysicalRemoteUpload(PhysicalPlan &physical_plan, vector<L
                                            OpenDuckCatalog &catalog_p, std::string upload_sql_p,
                                            vector<std::string> upload_names_p,
                                            vector<unique_ptr<Expression>> upload_expressions_p, bool changes_catalog_p,
-                                           bool parallel_p, idx_t estimated_cardinality)
+                                           bool parallel_p, bool names_rows_by_id_p, idx_t estimated_cardinality)
     : PhysicalOperator(physical_plan, PhysicalOperatorType::EXTENSION, std::move(types), estimated_cardinality),
       catalog(catalog_p), upload_sql(std::move(upload_sql_p)), upload_names(std::move(upload_names_p)),
-      upload_expressions(std::move(upload_expressions_p)), changes_catalog(changes_catalog_p), parallel(parallel_p) {
+      upload_expressions(std::move(upload_expressions_p)), changes_catalog(changes_catalog_p), parallel(parallel_p),
+      names_rows_by_id(names_rows_by_id_p) {
 }
 
 static vector<LogicalType> UploadTypes(const vector<unique_ptr<Expression>> &expressions,
@@ -94,8 +95,13 @@ static vector<LogicalType> UploadTypes(const vector<unique_ptr<Expression>> &exp
 unique_ptr<GlobalSinkState> PhysicalRemoteUpload::GetGlobalSinkState(ClientContext &context) const {
 	auto state = make_uniq<RemoteUploadGlobalState>(
 	    context, UploadTypes(upload_expressions, children[0].get().GetTypes()), upload_names);
+	auto &transaction = OpenDuckTransaction::Get(context, catalog);
+	if (names_rows_by_id) {
+		// Set up before the scan starts (sink states come first), so both use one server session.
+		transaction.RequireSession();
+	}
 	ExecuteOptions options;
-	options.session_id = OpenDuckTransaction::Get(context, catalog).SessionId(context);
+	options.session_id = transaction.SessionId(context);
 	state->upload = catalog.Client().StartUpload(catalog.RemoteDatabase(), upload_sql, catalog.IsRemoteReadOnly(),
 	                                             options, [&context]() { return context.interrupted.load(); });
 	state->writer->WriteSchema(state->buffer);

@@ -26,7 +26,8 @@ public:
 	PhysicalRemoteUpload(duckdb::PhysicalPlan &physical_plan, duckdb::vector<duckdb::LogicalType> types,
 	                     OpenDuckCatalog &catalog, std::string upload_sql, duckdb::vector<std::string> upload_names,
 	                     duckdb::vector<duckdb::unique_ptr<duckdb::Expression>> upload_expressions,
-	                     bool changes_catalog, bool parallel, duckdb::idx_t estimated_cardinality);
+	                     bool changes_catalog, bool parallel, bool names_rows_by_id,
+	                     duckdb::idx_t estimated_cardinality);
 
 	// Sink: the client's rows
 	bool IsSink() const override {
@@ -67,6 +68,8 @@ private:
 	bool changes_catalog;
 	//! Threads encode their own batches; rows then arrive in no particular order.
 	bool parallel;
+	//! UPDATE/DELETE by row id: must run in the server transaction whose scan read the ids.
+	bool names_rows_by_id;
 };
 
 } // namespace openduck
