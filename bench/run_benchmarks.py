@@ -332,7 +332,8 @@ def start_openduck(db_path, workdir):
 QUACK_SERVER_CODE = r"""
 import duckdb, sys
 db, httpfs, quack, uri, token = sys.argv[1:6]
-con = duckdb.connect(db, read_only=True, config={"allow_unsigned_extensions": "true",
+read_only = len(sys.argv) < 7 or sys.argv[6] != "read_write"
+con = duckdb.connect(db, read_only=read_only, config={"allow_unsigned_extensions": "true",
                                                  "autoinstall_known_extensions": "false"})
 con.execute(f"LOAD '{httpfs}'")
 con.execute(f"LOAD '{quack}'")
@@ -342,11 +343,12 @@ sys.stdin.read()   # serve until stdin closes or we are killed
 """
 
 
-def start_quack(db_path, workdir, httpfs, quack):
+def start_quack(db_path, workdir, httpfs, quack, read_write=False):
     port = free_port()
     uri = f"quack:localhost:{port}"
     log_path = os.path.join(workdir, "quack-serve.log")
-    argv = [sys.executable, "-c", QUACK_SERVER_CODE, db_path, httpfs, quack, uri, TOKEN]
+    argv = [sys.executable, "-c", QUACK_SERVER_CODE, db_path, httpfs, quack, uri, TOKEN,
+            "read_write" if read_write else "read_only"]
     # A pipe on stdin keeps the server's sys.stdin.read() blocked until we stop it.
     server = Server("quack", argv, log_path, stdin=subprocess.PIPE)
     deadline = time.time() + 60
@@ -683,6 +685,12 @@ def run(args):
         results["tpch_queries"] = tpch_queries.run(sf)
     except Exception as e:  # noqa: BLE001 - reported on the page like any other failed measure
         results["errors"]["tpch_queries"] = str(e)
+    # Writes last: they start their own servers on empty databases.
+    try:
+        import write_benchmarks
+        results["writes"] = write_benchmarks.run(sf)
+    except Exception as e:  # noqa: BLE001 - reported on the page like any other failed measure
+        results["errors"]["writes"] = str(e)
     results["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     results["total_seconds"] = round(time.time() - started, 1)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -818,6 +826,9 @@ def write_docs(results):
     if results.get("tpch_queries"):
         import tpch_queries
         tpch_section = tpch_queries.render(results["tpch_queries"])
+    if results.get("writes"):
+        import write_benchmarks
+        tpch_section += "\n" + write_benchmarks.render(results["writes"])
     text = f"""# Benchmarks
 
 This page is rewritten by `bench/run_benchmarks.py` on every full run (`make bench`).

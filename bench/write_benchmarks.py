@@ -140,7 +140,7 @@ def run(sf):
         else:
             quack_db = os.path.join(workdir, "quack-target.duckdb")
             rb.connect_duckdb(quack_db).close()
-            quack = rb.start_quack(quack_db, workdir, httpfs, quack_ext)
+            quack = rb.start_quack(quack_db, workdir, httpfs, quack_ext, read_write=True)
             try:
                 spec.update(httpfs=httpfs, quack=quack_ext, uri=quack.uri)
                 measure_system("quack", spec, db_path, rows, out)

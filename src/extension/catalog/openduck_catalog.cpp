@@ -156,31 +156,48 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientConte
 	return snapshot;
 }
 
-//! Reads openduck_catalog_version() on the server; invalid when the server has no such function.
-static optional_idx ReadRemoteCatalogVersion(ClientContext &context, OpenDuckCatalog &catalog) {
-	RemoteResultReader reader(context, catalog.Execute(context, "SELECT catalog_version FROM openduck_catalog_version()"));
+//! The cheap catalog check: the server's catalog version, and every table's row estimate (they
+//! change with writes that leave the catalog alone).
+static constexpr const char *CATALOG_CHECK_QUERY = R"(
+SELECT v.catalog_version, t.schema_name, t.table_name, t.estimated_size
+FROM openduck_catalog_version() v
+LEFT JOIN duckdb_tables() t ON t.database_name = current_database()
+)";
+
+//! Reads the check; the version is invalid when the server has no openduck_catalog_version().
+static optional_idx ReadCatalogCheck(ClientContext &context, OpenDuckCatalog &catalog, RemoteCatalogRows &estimates) {
+	RemoteResultReader reader(context, catalog.Execute(context, CATALOG_CHECK_QUERY));
 	DataChunk chunk;
 	chunk.Initialize(Allocator::DefaultAllocator(), reader.Types());
-	reader.Fill(chunk);
-	if (chunk.size() != 1 || chunk.ColumnCount() != 1) {
-		return optional_idx();
-	}
-	auto value = chunk.GetValue(0, 0);
-	optional_idx result;
-	if (!value.IsNull()) {
-		result = optional_idx(value.GetValue<uint64_t>());
-	}
-	do {
+	optional_idx version;
+	while (true) {
 		reader.Fill(chunk);
-	} while (chunk.size() > 0);
-	return result;
+		if (chunk.size() == 0) {
+			break;
+		}
+		for (idx_t row = 0; row < chunk.size(); row++) {
+			auto row_version = chunk.GetValue(0, row);
+			if (!row_version.IsNull()) {
+				version = optional_idx(row_version.GetValue<uint64_t>());
+			}
+			auto table = chunk.GetValue(2, row);
+			if (table.IsNull()) {
+				continue;
+			}
+			auto size = chunk.GetValue(3, row);
+			estimates.AddEstimate(chunk.GetValue(1, row).ToString(), table.ToString(),
+			                      size.IsNull() ? 0 : static_cast<idx_t>(size.GetValue<int64_t>()));
+		}
+	}
+	return version;
 }
 
 std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::CurrentSnapshot(ClientContext &context) {
 	optional_idx remote_version;
+	RemoteCatalogRows estimates;
 	if (!catalog_version_unsupported) {
 		try {
-			remote_version = ReadRemoteCatalogVersion(context, *this);
+			remote_version = ReadCatalogCheck(context, *this, estimates);
 		} catch (std::exception &ex) {
 			ErrorData error(ex);
 			if (error.Type() != ExceptionType::CATALOG && error.Type() != ExceptionType::BINDER) {
@@ -189,14 +206,11 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::CurrentSnapshot(ClientCo
 			catalog_version_unsupported = true;
 		}
 	}
-	// Row counts change without a catalog change; a fresh read keeps the planner's estimates close.
-	constexpr auto MAX_REUSE_AGE = std::chrono::seconds(1);
-	auto now = std::chrono::steady_clock::now();
 	if (remote_version.IsValid()) {
 		std::lock_guard<std::mutex> guard(snapshots_lock);
 		if (latest_snapshot && latest_snapshot_remote_version.IsValid() &&
-		    latest_snapshot_remote_version.GetIndex() == remote_version.GetIndex() &&
-		    now - latest_snapshot_read_at < MAX_REUSE_AGE) {
+		    latest_snapshot_remote_version.GetIndex() == remote_version.GetIndex()) {
+			latest_snapshot->UpdateEstimates(estimates);
 			return latest_snapshot;
 		}
 	}
@@ -205,7 +219,6 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::CurrentSnapshot(ClientCo
 	if (snapshot == latest_snapshot) {
 		// Read before the catalog: a change in between only makes the next transaction read again.
 		latest_snapshot_remote_version = remote_version;
-		latest_snapshot_read_at = now;
 	}
 	return snapshot;
 }
@@ -285,6 +298,12 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientCont
 void OpenDuckCatalog::InvalidateSnapshots(ClientContext &context) {
 	OpenDuckTransaction::Get(context, *this).InvalidateSnapshot();
 	ForgetResultShapes();
+	ForgetCatalogVersion();
+}
+
+void OpenDuckCatalog::ForgetCatalogVersion() {
+	std::lock_guard<std::mutex> guard(snapshots_lock);
+	latest_snapshot_remote_version = optional_idx();
 }
 
 unique_ptr<ViewCatalogEntry> OpenDuckCatalog::BuildRemoteView(SchemaCatalogEntry &schema, CreateTableInfo &columns) {

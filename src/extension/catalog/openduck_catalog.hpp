@@ -62,6 +62,9 @@ public:
 	}
 	//! Makes the calling transaction reload the remote catalog on its next lookup.
 	void InvalidateSnapshots(duckdb::ClientContext &context);
+	//! After a write through this attach: the next transaction reads the catalog again, so its row
+	//! estimates include the write.
+	void ForgetCatalogVersion();
 	//! Reads the remote catalog (one round trip).
 	std::shared_ptr<RemoteCatalogSnapshot> LoadSnapshot(duckdb::ClientContext &context);
 	//! The catalog for a new transaction: the one held, when the server's catalog version says it is
@@ -125,7 +128,6 @@ private:
 	std::atomic<duckdb::idx_t> snapshot_version {0};
 	//! The server's catalog version latest_snapshot was read at; invalid when unknown.
 	duckdb::optional_idx latest_snapshot_remote_version;
-	std::chrono::steady_clock::time_point latest_snapshot_read_at;
 	//! Servers that predate openduck_catalog_version() get a full catalog read per transaction.
 	std::atomic<bool> catalog_version_unsupported {false};
 };

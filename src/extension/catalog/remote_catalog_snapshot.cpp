@@ -40,6 +40,14 @@ void RemoteCatalogRows::Append(DataChunk &chunk) {
 	}
 }
 
+void RemoteCatalogRows::AddEstimate(std::string schema_name, std::string table_name, idx_t estimated_rows) {
+	RemoteCatalogRow row;
+	row.schema_name = std::move(schema_name);
+	row.table_name = std::move(table_name);
+	row.estimated_rows = estimated_rows;
+	rows.push_back(std::move(row));
+}
+
 void RemoteCatalogSnapshot::UpdateEstimates(const RemoteCatalogRows &rows) {
 	for (auto &row : rows.Rows()) {
 		if (row.table_name.empty()) {

@@ -41,6 +41,8 @@ public:
 	const std::string &Fingerprint() const {
 		return fingerprint;
 	}
+	//! A table's row estimate alone (the cheap catalog check); not part of the fingerprint.
+	void AddEstimate(std::string schema_name, std::string table_name, duckdb::idx_t estimated_rows);
 
 private:
 	std::vector<RemoteCatalogRow> rows;

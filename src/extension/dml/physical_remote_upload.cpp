@@ -11,6 +11,8 @@
 #include "protocol/arrow_ipc_writer.hpp"
 #include "protocol/interval_range_check.hpp"
 
+#include <functional>
+
 namespace openduck {
 
 using namespace duckdb; // NOLINT
@@ -54,7 +56,18 @@ public:
 	vector<std::pair<idx_t, std::string>> interval_columns;
 
 	std::mutex lock;
+	//! Started with the first bytes to send, not before: a scan of the same server session must
+	//! be answered first, and the session runs one statement at a time.
+	std::function<std::unique_ptr<RemoteUpload>()> start_upload;
 	std::unique_ptr<RemoteUpload> upload;
+
+	//! Sends what is buffered (under `lock`).
+	void Send() {
+		if (!upload) {
+			upload = start_upload();
+		}
+		upload->Write(buffer);
+	}
 	std::string buffer;
 	RemoteRowsEmitter emitter;
 	std::unique_ptr<RemoteResult> result;
@@ -95,15 +108,18 @@ static vector<LogicalType> UploadTypes(const vector<unique_ptr<Expression>> &exp
 unique_ptr<GlobalSinkState> PhysicalRemoteUpload::GetGlobalSinkState(ClientContext &context) const {
 	auto state = make_uniq<RemoteUploadGlobalState>(
 	    context, UploadTypes(upload_expressions, children[0].get().GetTypes()), upload_names);
-	auto &transaction = OpenDuckTransaction::Get(context, catalog);
 	if (names_rows_by_id) {
 		// Set up before the scan starts (sink states come first), so both use one server session.
-		transaction.RequireSession();
+		OpenDuckTransaction::Get(context, catalog).RequireSession();
 	}
-	ExecuteOptions options;
-	options.session_id = transaction.SessionId(context);
-	state->upload = catalog.Client().StartUpload(catalog.RemoteDatabase(), upload_sql, catalog.IsRemoteReadOnly(),
-	                                             options, [&context]() { return context.interrupted.load(); });
+	auto &remote = catalog;
+	auto sql = upload_sql;
+	state->start_upload = [&context, &remote, sql]() {
+		ExecuteOptions options;
+		options.session_id = OpenDuckTransaction::Get(context, remote).SessionId(context);
+		return remote.Client().StartUpload(remote.RemoteDatabase(), sql, remote.IsRemoteReadOnly(), options,
+		                                   [&context]() { return context.interrupted.load(); });
+	};
 	state->writer->WriteSchema(state->buffer);
 	return std::move(state);
 }
@@ -127,13 +143,13 @@ static void FlushLocalBatch(RemoteUploadGlobalState &global, RemoteUploadLocalSt
 		global.writer->WriteBatch(array, global.buffer);
 		array.release(&array);
 		if (global.buffer.size() >= UPLOAD_SEND_BYTES || force_send) {
-			global.upload->Write(global.buffer);
+			global.Send();
 		}
 		return;
 	}
 	if (force_send) {
 		std::lock_guard<std::mutex> guard(global.lock);
-		global.upload->Write(global.buffer);
+		global.Send();
 	}
 }
 
@@ -173,7 +189,7 @@ SinkFinalizeType PhysicalRemoteUpload::Finalize(Pipeline &pipeline, Event &event
 	auto &global = input.global_state.Cast<RemoteUploadGlobalState>();
 	std::lock_guard<std::mutex> guard(global.lock);
 	ArrowIpcWriter::WriteEndOfStream(global.buffer);
-	global.upload->Write(global.buffer);
+	global.Send();
 	global.result = global.upload->Finish();
 	global.upload.reset();
 	if (changes_catalog) {
