@@ -94,13 +94,8 @@ std::unique_ptr<RemoteResult> RemoteClient::Execute(const std::string &database,
 std::unique_ptr<RemoteResult> RemoteClient::Execute(const std::string &database, const std::string &sql, bool read_only,
                                                     const ExecuteOptions &options,
                                                     const std::function<bool()> &is_interrupted) {
-	v1::ExecuteQueryRequest request;
-	request.set_database(database);
-	request.set_sql(sql);
-	request.set_read_only(read_only);
-	request.set_max_streams(options.preserve_order ? 1 : options.max_streams);
+	auto request = NewRequest(database, sql, read_only, options);
 	request.set_progress_id(NewProgressId());
-	request.set_session_id(options.session_id);
 	return Start(std::move(request), is_interrupted);
 }
 
@@ -113,12 +108,7 @@ std::unique_ptr<RemoteSession> RemoteClient::OpenSession(const std::string &data
 std::unique_ptr<RemoteUpload> RemoteClient::StartUpload(const std::string &database, const std::string &sql,
                                                         bool read_only, const ExecuteOptions &options,
                                                         const std::function<bool()> &is_interrupted) {
-	v1::ExecuteQueryRequest request;
-	request.set_database(database);
-	request.set_sql(sql);
-	request.set_read_only(read_only);
-	request.set_max_streams(options.preserve_order ? 1 : options.max_streams);
-	request.set_session_id(options.session_id);
+	auto request = NewRequest(database, sql, read_only, options);
 	CompleteRequest(request);
 	WaitForConnection(is_interrupted);
 	return std::unique_ptr<RemoteUpload>(new RemoteUpload(channel, std::move(request)));
@@ -140,6 +130,17 @@ std::unique_ptr<RemoteResult> RemoteClient::Start(v1::ExecuteQueryRequest reques
 	CompleteRequest(request);
 	WaitForConnection(is_interrupted);
 	return std::unique_ptr<RemoteResult>(new RemoteResult(channel, request));
+}
+
+v1::ExecuteQueryRequest RemoteClient::NewRequest(const std::string &database, const std::string &sql, bool read_only,
+                                                 const ExecuteOptions &options) {
+	v1::ExecuteQueryRequest request;
+	request.set_database(database);
+	request.set_sql(sql);
+	request.set_read_only(read_only);
+	request.set_max_streams(options.preserve_order ? 1 : options.max_streams);
+	request.set_session_id(options.session_id);
+	return request;
 }
 
 void RemoteClient::CompleteRequest(v1::ExecuteQueryRequest &request) {

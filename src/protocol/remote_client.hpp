@@ -70,6 +70,8 @@ public:
 
 private:
 	std::unique_ptr<RemoteResult> Start(v1::ExecuteQueryRequest request, const std::function<bool()> &is_interrupted);
+	static v1::ExecuteQueryRequest NewRequest(const std::string &database, const std::string &sql, bool read_only,
+	                                          const ExecuteOptions &options);
 	void CompleteRequest(v1::ExecuteQueryRequest &request);
 	void WaitForConnection(const std::function<bool()> &is_interrupted);
 

@@ -95,8 +95,11 @@ def cli(extension_file):
 
 
 @pytest.fixture(scope="session")
-def protocol_stubs(tmp_path_factory):
+def protocol_stubs(tmp_path_factory, extension_file):
     """Python gRPC stubs generated from proto/openduck/v1/execution.proto at test time."""
+    # The extension loads first: grpc_tools' own protobuf, once in the process, makes the system
+    # libprotobuf the extension pulls in abort while it initializes.
+    helpers.new_client(extension_file).close()
     return helpers.generate_stubs(tmp_path_factory.mktemp("stubs"))
 
 

@@ -21,13 +21,6 @@ ENDLESS_SQL = "SELECT range AS i FROM range(100000000000)"
 EOS = b"\xff\xff\xff\xff\x00\x00\x00\x00"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def extension_loaded_before_stubs(extension_file):
-    """Load the extension before grpc_tools generates the stubs: grpc_tools' own protobuf, once in
-    the process, makes the system libprotobuf the extension pulls in abort while it initializes."""
-    helpers.new_client(extension_file).close()
-
-
 @pytest.fixture(scope="module")
 def stream_server(server_binary, tmp_path_factory):
     server = helpers.start_server(tmp_path_factory.mktemp("streams"))

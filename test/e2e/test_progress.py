@@ -17,13 +17,6 @@ ROWS = 12_000_000
 SLOW_SQL = "SELECT count(*) FROM progress_t WHERE md5(i::VARCHAR) < md5((i + 1)::VARCHAR)"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def extension_loaded_before_stubs(extension_file):
-    """Load the extension before grpc_tools generates the stubs: grpc_tools' own protobuf, once in
-    the process, makes the system libprotobuf the extension pulls in abort while it initializes."""
-    helpers.new_client(extension_file).close()
-
-
 @pytest.fixture(scope="module")
 def progress_server(server_binary, tmp_path_factory):
     server = helpers.start_server(tmp_path_factory.mktemp("progress"))

@@ -22,6 +22,8 @@
 #include "duckdb/planner/binder.hpp"
 #include "pushdown/remote_query_rewriter.hpp"
 
+#include <functional>
+
 namespace openduck {
 
 using namespace duckdb; // NOLINT: DuckDB's parser API is used throughout this file
@@ -143,58 +145,52 @@ static bool PlanInsert(ClientContext &context, InsertStatement &original, Remote
 	return true;
 }
 
-static bool PlanUpdate(ClientContext &context, UpdateStatement &original, RemoteWritePlan &plan) {
+//! UPDATE and DELETE: the remote table they change, and where the rest of the statement can run.
+template <class STATEMENT>
+static bool PlanRowWrite(ClientContext &context, STATEMENT &original, RemoteWritePlan &plan,
+                         const std::function<void(STATEMENT &, RemoteQueryRewriter &, PushdownTarget &)> &analyze_rest) {
 	if (!original.table || original.table->type != TableReferenceType::BASE_TABLE) {
 		return false;
 	}
-	auto &table = original.table->Cast<BaseTableRef>();
+	auto &table = original.table->template Cast<BaseTableRef>();
 	auto entry = FindRemoteTable(context, table.catalog_name, table.schema_name, table.table_name);
 	if (!entry) {
 		return false;
 	}
-	auto &catalog = entry->ParentCatalog().Cast<OpenDuckCatalog>();
+	auto &catalog = entry->ParentCatalog().template Cast<OpenDuckCatalog>();
 	plan.catalog = &catalog;
-	auto copy = unique_ptr_cast<SQLStatement, UpdateStatement>(original.Copy());
+	auto copy = unique_ptr_cast<SQLStatement, STATEMENT>(original.Copy());
 	ReturnEveryColumn(copy->returning_list);
 	RemoteQueryRewriter analysis(context);
 	auto target = analysis.Analyze(*copy->table);
 	if (!copy->cte_map.map.empty()) {
 		target.Merge(PushdownTarget::Local());
 	}
-	if (copy->from_table) {
-		target.Merge(analysis.Analyze(*copy->from_table));
-	}
-	AnalyzeSetInfo(analysis, copy->set_info.get(), target);
+	analyze_rest(*copy, analysis, target);
 	plan.statement_sql = RenderWhenRemoteOnly(context, analysis, target, catalog, *copy);
 	return true;
 }
 
+static bool PlanUpdate(ClientContext &context, UpdateStatement &original, RemoteWritePlan &plan) {
+	return PlanRowWrite<UpdateStatement>(
+	    context, original, plan, [](UpdateStatement &update, RemoteQueryRewriter &analysis, PushdownTarget &target) {
+		    if (update.from_table) {
+			    target.Merge(analysis.Analyze(*update.from_table));
+		    }
+		    AnalyzeSetInfo(analysis, update.set_info.get(), target);
+	    });
+}
+
 static bool PlanDelete(ClientContext &context, DeleteStatement &original, RemoteWritePlan &plan) {
-	if (!original.table || original.table->type != TableReferenceType::BASE_TABLE) {
-		return false;
-	}
-	auto &table = original.table->Cast<BaseTableRef>();
-	auto entry = FindRemoteTable(context, table.catalog_name, table.schema_name, table.table_name);
-	if (!entry) {
-		return false;
-	}
-	auto &catalog = entry->ParentCatalog().Cast<OpenDuckCatalog>();
-	plan.catalog = &catalog;
-	auto copy = unique_ptr_cast<SQLStatement, DeleteStatement>(original.Copy());
-	ReturnEveryColumn(copy->returning_list);
-	RemoteQueryRewriter analysis(context);
-	auto target = analysis.Analyze(*copy->table);
-	if (!copy->cte_map.map.empty()) {
-		target.Merge(PushdownTarget::Local());
-	}
-	for (auto &using_clause : copy->using_clauses) {
-		target.Merge(analysis.Analyze(*using_clause));
-	}
-	if (copy->condition) {
-		target.Merge(analysis.Analyze(*copy->condition));
-	}
-	plan.statement_sql = RenderWhenRemoteOnly(context, analysis, target, catalog, *copy);
-	return true;
+	return PlanRowWrite<DeleteStatement>(
+	    context, original, plan, [](DeleteStatement &del, RemoteQueryRewriter &analysis, PushdownTarget &target) {
+		    for (auto &using_clause : del.using_clauses) {
+			    target.Merge(analysis.Analyze(*using_clause));
+		    }
+		    if (del.condition) {
+			    target.Merge(analysis.Analyze(*del.condition));
+		    }
+	    });
 }
 
 static bool PlanCreateTableAs(ClientContext &context, CreateStatement &original, RemoteWritePlan &plan) {
