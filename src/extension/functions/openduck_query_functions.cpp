@@ -11,6 +11,13 @@ namespace openduck {
 using namespace duckdb; // NOLINT
 
 //! Read-ahead of an escape-hatch result (one stream, so the rows keep the query's order).
+//! The query's rows are read in its own order (it may have ORDER BY), through one stream.
+static ExecuteOptions InOrder() {
+	ExecuteOptions options;
+	options.preserve_order = true;
+	return options;
+}
+
 static constexpr size_t QUERY_BUFFERED_BATCHES = 8;
 
 static OpenDuckCatalog &GetRemoteCatalog(ClientContext &context, const Value &alias) {
@@ -75,7 +82,8 @@ static unique_ptr<FunctionData> OpenDuckQueryBind(ClientContext &context, TableF
 			    type == ExceptionType::NETWORK) {
 				throw;
 			}
-			data->first_reader = make_uniq<RemoteResultReader>(context, data->catalog->Execute(context, data->sql));
+			data->first_reader =
+			    make_uniq<RemoteResultReader>(context, data->catalog->Execute(context, data->sql, InOrder()));
 			shape.names = data->first_reader->Names();
 			shape.types = data->first_reader->Types();
 		}
@@ -100,7 +108,7 @@ static unique_ptr<GlobalTableFunctionState> OpenDuckQueryInit(ClientContext &con
 	} else {
 		// Returns at once; the scan waits for the answer in short slices, so DuckDB keeps
 		// updating the progress bar (from the server's progress) while the server works.
-		state->result = data.catalog->Execute(context, data.sql);
+		state->result = data.catalog->Execute(context, data.sql, InOrder());
 	}
 	return std::move(state);
 }
