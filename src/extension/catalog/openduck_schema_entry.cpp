@@ -94,7 +94,8 @@ optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateTable(CatalogTransaction t
 	return nullptr;
 }
 optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateView(CatalogTransaction transaction, CreateViewInfo &info) {
-	RemoteCatalog().ExecuteDDL(transaction.GetContext(), CreateViewSQL(info, RemoteCatalog()));
+	auto &context = transaction.GetContext();
+	RemoteCatalog().ExecuteDDL(context, CreateViewSQL(context, info, RemoteCatalog()));
 	return nullptr;
 }
 optional_ptr<CatalogEntry> OpenDuckSchemaEntry::CreateSequence(CatalogTransaction, CreateSequenceInfo &) {

@@ -77,6 +77,12 @@ duckdb::ErrorData OpenDuckTransaction::CommitRemote(duckdb::ClientContext &clien
 		RunInSession(&client_context, "COMMIT");
 	} catch (std::exception &ex) {
 		error = duckdb::ErrorData(ex);
+		// DuckDB adds "Failed to commit: " to what it reports; the server's message has it already.
+		const std::string prefix = "Failed to commit: ";
+		auto message = error.RawMessage();
+		if (message.compare(0, prefix.size(), prefix) == 0) {
+			error = duckdb::ErrorData(error.Type(), message.substr(prefix.size()));
+		}
 	}
 	// Ending the session also rolls back on the server whatever a failed COMMIT left open.
 	session.reset();

@@ -9,6 +9,7 @@
 #include "duckdb/function/table/arrow/arrow_duck_schema.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "protocol/arrow_ipc_writer.hpp"
+#include "protocol/arrow_size_estimate.hpp"
 #include "protocol/interval_range_check.hpp"
 
 #include <functional>
@@ -17,9 +18,10 @@ namespace openduck {
 
 using namespace duckdb; // NOLINT
 
-//! Rows per Arrow record batch: large enough that per-batch costs vanish, small enough that a
-//! batch stays a few megabytes.
+//! A record batch ends at this many rows or bytes: large enough that per-batch costs vanish,
+//! small enough that a batch fits a gRPC message with room to spare.
 static constexpr idx_t UPLOAD_BATCH_ROWS = 65536;
+static constexpr idx_t UPLOAD_BATCH_BYTES = 8 * 1024 * 1024;
 //! Bytes buffered before they go to the network.
 static constexpr idx_t UPLOAD_SEND_BYTES = 1024 * 1024;
 
@@ -47,6 +49,14 @@ public:
 		}
 	}
 
+	//! Sends what is buffered (under `lock`).
+	void Send() {
+		if (!upload) {
+			upload = start_upload();
+		}
+		upload->Write(buffer);
+	}
+
 	vector<LogicalType> types;
 	ClientProperties properties;
 	unordered_map<idx_t, const shared_ptr<ArrowTypeExtensionData>> extension_types;
@@ -60,14 +70,7 @@ public:
 	//! be answered first, and the session runs one statement at a time.
 	std::function<std::unique_ptr<RemoteUpload>()> start_upload;
 	std::unique_ptr<RemoteUpload> upload;
-
-	//! Sends what is buffered (under `lock`).
-	void Send() {
-		if (!upload) {
-			upload = start_upload();
-		}
-		upload->Write(buffer);
-	}
+	//! Encoded IPC messages not sent yet.
 	std::string buffer;
 	RemoteRowsEmitter emitter;
 	std::unique_ptr<RemoteResult> result;
@@ -77,6 +80,7 @@ class RemoteUploadLocalState : public LocalSinkState {
 public:
 	unique_ptr<ArrowAppender> appender;
 	idx_t rows = 0;
+	idx_t bytes = 0;
 	//! Computes the uploaded columns when they are not the child's rows as they are.
 	unique_ptr<ExpressionExecutor> executor;
 	DataChunk computed;
@@ -133,22 +137,19 @@ unique_ptr<LocalSinkState> PhysicalRemoteUpload::GetLocalSinkState(ExecutionCont
 	return std::move(state);
 }
 
-//! Encodes the local batch and sends it (with whatever else is buffered once enough is).
-static void FlushLocalBatch(RemoteUploadGlobalState &global, RemoteUploadLocalState &local, bool force_send) {
-	if (local.rows > 0) {
-		ArrowArray array = local.appender->Finalize();
-		local.appender.reset();
-		local.rows = 0;
-		std::lock_guard<std::mutex> guard(global.lock);
-		global.writer->WriteBatch(array, global.buffer);
-		array.release(&array);
-		if (global.buffer.size() >= UPLOAD_SEND_BYTES || force_send) {
-			global.Send();
-		}
+//! Encodes the local batch; sends what is buffered once enough is.
+static void FlushLocalBatch(RemoteUploadGlobalState &global, RemoteUploadLocalState &local) {
+	if (local.rows == 0) {
 		return;
 	}
-	if (force_send) {
-		std::lock_guard<std::mutex> guard(global.lock);
+	ArrowArray array = local.appender->Finalize();
+	local.appender.reset();
+	local.rows = 0;
+	local.bytes = 0;
+	std::lock_guard<std::mutex> guard(global.lock);
+	global.writer->WriteBatch(array, global.buffer);
+	array.release(&array);
+	if (global.buffer.size() >= UPLOAD_SEND_BYTES) {
 		global.Send();
 	}
 }
@@ -170,9 +171,12 @@ SinkResultType PhysicalRemoteUpload::Sink(ExecutionContext &context, DataChunk &
 		CheckIntervalsFitArrow(rows->data[column.first], 0, rows->size(), column.second);
 	}
 	local.appender->Append(*rows, 0, rows->size(), rows->size());
-	local.rows += chunk.size();
-	if (local.rows >= UPLOAD_BATCH_ROWS) {
-		FlushLocalBatch(global, local, false);
+	local.rows += rows->size();
+	for (auto &column : rows->data) {
+		local.bytes += EstimateArrowBytes(column, rows->size());
+	}
+	if (local.rows >= UPLOAD_BATCH_ROWS || local.bytes >= UPLOAD_BATCH_BYTES) {
+		FlushLocalBatch(global, local);
 	}
 	return SinkResultType::NEED_MORE_INPUT;
 }
@@ -180,7 +184,7 @@ SinkResultType PhysicalRemoteUpload::Sink(ExecutionContext &context, DataChunk &
 SinkCombineResultType PhysicalRemoteUpload::Combine(ExecutionContext &context, OperatorSinkCombineInput &input) const {
 	auto &global = input.global_state.Cast<RemoteUploadGlobalState>();
 	auto &local = input.local_state.Cast<RemoteUploadLocalState>();
-	FlushLocalBatch(global, local, false);
+	FlushLocalBatch(global, local);
 	return SinkCombineResultType::FINISHED;
 }
 

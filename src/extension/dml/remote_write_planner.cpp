@@ -1,6 +1,7 @@
 #include "dml/remote_write_planner.hpp"
 
 #include "catalog/openduck_catalog.hpp"
+#include "common/sql_quoting.hpp"
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/catalog/catalog_entry.hpp"
 #include "duckdb/parser/expression/star_expression.hpp"
@@ -117,6 +118,12 @@ static bool PlanInsert(ClientContext &context, InsertStatement &original, Remote
 	copy->schema = entry->ParentSchema().name;
 	copy->table = entry->name;
 	ReturnEveryColumn(copy->returning_list);
+	if (copy->on_conflict_info) {
+		// DuckDB 1.5.5 writes conflict targets without quotes.
+		for (auto &column : copy->on_conflict_info->indexed_columns) {
+			column = QuoteIdentifier(column);
+		}
+	}
 
 	RemoteQueryRewriter analysis(context);
 	PushdownTarget target;

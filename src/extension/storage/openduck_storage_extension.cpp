@@ -54,6 +54,11 @@ static unique_ptr<Catalog> OpenDuckAttach(optional_ptr<StorageExtensionInfo> sto
 		return value ? std::string(value) : std::string();
 	};
 	auto settings = ResolveAttachSettings(sources);
+	if (settings.read_only) {
+		// ?read_only=true (or a secret's) behaves like ATTACH ... (READ_ONLY): DuckDB refuses writes
+		// before they are planned, with its usual message.
+		db.SetReadOnlyDatabase();
+	}
 	// Connections opened before LOAD are not told about the extension; the one attaching is covered here.
 	EnableQueryPushdown(context);
 
