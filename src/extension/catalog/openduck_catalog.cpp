@@ -35,18 +35,21 @@ using namespace duckdb; // NOLINT
 static constexpr const char *CATALOG_QUERY = R"(
 SELECT schema_name, NULL::VARCHAR AS table_name, NULL::BOOLEAN AS is_view, NULL::BIGINT AS estimated_size,
        NULL::VARCHAR AS column_name, NULL::VARCHAR AS data_type, NULL::BOOLEAN AS is_nullable,
-       NULL::BIGINT AS column_index, NULL::VARCHAR[] AS key_columns
+       NULL::BIGINT AS column_index, NULL::VARCHAR[] AS key_columns, NULL::VARCHAR AS table_comment,
+       NULL::VARCHAR AS column_comment
 FROM duckdb_schemas() WHERE database_name = current_database()
 UNION ALL
 SELECT c.schema_name, c.table_name, t.table_name IS NULL, t.estimated_size, c.column_name, c.data_type,
-       c.is_nullable, c.column_index, NULL
+       c.is_nullable, c.column_index, NULL, coalesce(t.comment, v.comment), c.comment
 FROM duckdb_columns() c
 LEFT JOIN duckdb_tables() t
   ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
+LEFT JOIN duckdb_views() v
+  ON v.database_name = c.database_name AND v.schema_name = c.schema_name AND v.view_name = c.table_name
 WHERE c.database_name = current_database()
 UNION ALL
 SELECT schema_name, table_name, false, NULL, NULL, constraint_type, NULL, 1000000000 + constraint_index,
-       constraint_column_names
+       constraint_column_names, NULL, NULL
 FROM duckdb_constraints()
 WHERE database_name = current_database() AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')
 ORDER BY 1, 2 NULLS FIRST, 8
@@ -265,7 +268,14 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientCont
 			table.needs_type_probe = true;
 		}
 		auto column_index = table.info->columns.LogicalColumnCount();
-		table.info->columns.AddColumn(ColumnDefinition(row.column_name, type));
+		ColumnDefinition column(row.column_name, type);
+		if (!row.column_comment.empty()) {
+			column.SetComment(Value(row.column_comment));
+		}
+		if (!row.table_comment.empty()) {
+			table.info->comment = Value(row.table_comment);
+		}
+		table.info->columns.AddColumn(std::move(column));
 		if (!row.is_nullable) {
 			table.info->constraints.push_back(make_uniq<NotNullConstraint>(LogicalIndex(column_index)));
 		}
@@ -311,6 +321,7 @@ unique_ptr<ViewCatalogEntry> OpenDuckCatalog::BuildRemoteView(SchemaCatalogEntry
 	// client never needs to bind the server's SQL against its own catalog.
 	auto remote_sql = "SELECT * FROM " + QuoteIdentifier(schema.name) + "." + QuoteIdentifier(columns.table);
 	CreateViewInfo info(GetName(), schema.name, columns.table);
+	info.comment = columns.comment;
 	info.query = CreateViewInfo::ParseSelect("SELECT * FROM openduck_query(" + QuoteStringLiteral(GetName()) + ", " +
 	                                         QuoteStringLiteral(remote_sql) + ")");
 	for (auto &column : columns.columns.Logical()) {

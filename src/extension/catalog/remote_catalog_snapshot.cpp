@@ -21,6 +21,8 @@ void RemoteCatalogRows::Append(DataChunk &chunk) {
 		entry.data_type = TextOrEmpty(chunk.GetValue(5, row));
 		auto nullable = chunk.GetValue(6, row);
 		entry.is_nullable = nullable.IsNull() || nullable.GetValue<bool>();
+		entry.table_comment = TextOrEmpty(chunk.GetValue(9, row));
+		entry.column_comment = TextOrEmpty(chunk.GetValue(10, row));
 		auto keys = chunk.GetValue(8, row);
 		if (!keys.IsNull()) {
 			for (auto &key : ListValue::GetChildren(keys)) {
@@ -28,7 +30,8 @@ void RemoteCatalogRows::Append(DataChunk &chunk) {
 			}
 		}
 		// Length-prefixed fields keep the fingerprint unambiguous whatever the names contain.
-		for (auto *field : {&entry.schema_name, &entry.table_name, &entry.column_name, &entry.data_type}) {
+		for (auto *field : {&entry.schema_name, &entry.table_name, &entry.column_name, &entry.data_type,
+		                    &entry.table_comment, &entry.column_comment}) {
 			fingerprint += std::to_string(field->size()) + ":" + *field;
 		}
 		for (auto &key : entry.key_columns) {

@@ -28,6 +28,8 @@ struct RemoteCatalogRow {
 	bool is_nullable = true;
 	//! For a PRIMARY KEY or UNIQUE row (data_type names which, column_name is empty): its columns.
 	duckdb::vector<std::string> key_columns;
+	std::string table_comment;
+	std::string column_comment;
 };
 
 //! The rows of one catalog read, and a fingerprint of everything but the row estimates, so an
