@@ -113,6 +113,7 @@ static bool PlanInsert(ClientContext &context, InsertStatement &original, Remote
 	}
 	auto &catalog = entry->ParentCatalog().Cast<OpenDuckCatalog>();
 	plan.catalog = &catalog;
+	plan.insert = &original;
 	auto copy = unique_ptr_cast<SQLStatement, InsertStatement>(original.Copy());
 	copy->catalog.clear();
 	copy->schema = entry->ParentSchema().name;

@@ -13,6 +13,7 @@
 
 #include "duckdb/main/client_context.hpp"
 #include "duckdb/parser/sql_statement.hpp"
+#include "duckdb/parser/statement/insert_statement.hpp"
 
 #include <string>
 
@@ -28,6 +29,8 @@ struct RemoteWritePlan {
 	//! For an INSERT that reads client data: the statement for the server, reading the rows the
 	//! client sends with openduck_upload(), named after the target columns.
 	std::string upload_sql;
+	//! The INSERT statement planned (the caller's object, inside PREPARE or EXPLAIN if so).
+	duckdb::optional_ptr<duckdb::InsertStatement> insert;
 };
 
 //! Fills `plan` when `statement` writes into a remote table (INSERT, UPDATE, DELETE, TRUNCATE,

@@ -1,6 +1,10 @@
 #include "pushdown/query_pushdown.hpp"
 
 #include "duckdb/main/client_context_state.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <map>
 #include "duckdb/main/config.hpp"
 #include "duckdb/main/connection_manager.hpp"
 #include "duckdb/optimizer/optimizer_extension.hpp"
@@ -39,6 +43,7 @@ public:
 		replanning = true;
 		auto plan = make_uniq<RemoteWritePlan>();
 		if (PlanRemoteWrite(context, statement, *plan)) {
+			KeepConflictClauseForServer(*plan);
 			write_plan = std::move(plan);
 		}
 		if (!write_plan || write_plan->statement_sql.empty()) {
@@ -46,6 +51,39 @@ public:
 			RemoteQueryRewriter(context).Rewrite(statement);
 		}
 		return RebindQueryInfo::ATTEMPT_TO_REBIND;
+	}
+
+	//! DuckDB plans INSERT ... ON CONFLICT as a merge with the target table, which a remote table
+	//! cannot take part in. When the rows come from the client, the clause goes to the server in
+	//! the upload statement and the client plans a plain INSERT; the statement (and the copy a
+	//! prepared statement keeps for binding again) is marked so that its upload keeps the clause.
+	void KeepConflictClauseForServer(RemoteWritePlan &plan) {
+		if (plan.upload_sql.empty() || !plan.insert) {
+			return;
+		}
+		auto &insert = *plan.insert;
+		if (insert.on_conflict_info) {
+			insert.on_conflict_info.reset();
+			// Zero-padded, so the map's order is the order of creation.
+			char id[21];
+			snprintf(id, sizeof(id), "%020llu", static_cast<unsigned long long>(next_conflict_id++));
+			auto marker = std::string(CONFLICT_MARKER) + id;
+			insert.query = marker;
+			if (conflict_uploads.size() >= MAX_CONFLICT_UPLOADS) {
+				conflict_uploads.erase(conflict_uploads.begin());
+			}
+			conflict_uploads[marker] = plan.upload_sql;
+			return;
+		}
+		if (insert.query.compare(0, strlen(CONFLICT_MARKER), CONFLICT_MARKER) != 0) {
+			return;
+		}
+		auto known = conflict_uploads.find(insert.query);
+		if (known == conflict_uploads.end()) {
+			throw InvalidInputException("OpenDuck: this prepared INSERT ... ON CONFLICT must be prepared again "
+			                            "(the remote catalog changed since PREPARE)");
+		}
+		plan.upload_sql = known->second;
 	}
 
 	void QueryEnd(ClientContext &context) override {
@@ -60,6 +98,13 @@ public:
 	bool replanning = false;
 	//! How the statement being planned writes into a remote table, for the catalog's Plan* hook.
 	unique_ptr<RemoteWritePlan> write_plan;
+
+private:
+	static constexpr const char *CONFLICT_MARKER = "openduck-on-conflict:";
+	static constexpr size_t MAX_CONFLICT_UPLOADS = 4096;
+	idx_t next_conflict_id = 0;
+	//! Upload statements with their ON CONFLICT clause, by marker, oldest first.
+	std::map<std::string, std::string> conflict_uploads;
 };
 
 //! The catalog a write operator writes into.
