@@ -19,6 +19,8 @@
 #include "duckdb/catalog/entry_lookup_info.hpp"
 #include "duckdb/main/attached_database.hpp"
 #include "duckdb/parser/constraints/not_null_constraint.hpp"
+#include "duckdb/parser/expression/cast_expression.hpp"
+#include "duckdb/parser/parser.hpp"
 #include "duckdb/parser/constraints/unique_constraint.hpp"
 #include "duckdb/parser/parsed_data/create_schema_info.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
@@ -36,11 +38,11 @@ static constexpr const char *CATALOG_QUERY = R"(
 SELECT schema_name, NULL::VARCHAR AS table_name, NULL::BOOLEAN AS is_view, NULL::BIGINT AS estimated_size,
        NULL::VARCHAR AS column_name, NULL::VARCHAR AS data_type, NULL::BOOLEAN AS is_nullable,
        NULL::BIGINT AS column_index, NULL::VARCHAR[] AS key_columns, NULL::VARCHAR AS table_comment,
-       NULL::VARCHAR AS column_comment
+       NULL::VARCHAR AS column_comment, NULL::VARCHAR AS column_default
 FROM duckdb_schemas() WHERE database_name = current_database()
 UNION ALL
 SELECT c.schema_name, c.table_name, t.table_name IS NULL, t.estimated_size, c.column_name, c.data_type,
-       c.is_nullable, c.column_index, NULL, coalesce(t.comment, v.comment), c.comment
+       c.is_nullable, c.column_index, NULL, coalesce(t.comment, v.comment), c.comment, c.column_default
 FROM duckdb_columns() c
 LEFT JOIN duckdb_tables() t
   ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
@@ -49,7 +51,7 @@ LEFT JOIN duckdb_views() v
 WHERE c.database_name = current_database()
 UNION ALL
 SELECT schema_name, table_name, false, NULL, NULL, constraint_type, NULL, 1000000000 + constraint_index,
-       constraint_column_names, NULL, NULL
+       constraint_column_names, NULL, NULL, NULL
 FROM duckdb_constraints()
 WHERE database_name = current_database() AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')
 ORDER BY 1, 2 NULLS FIRST, 8
@@ -226,6 +228,31 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::CurrentSnapshot(ClientCo
 	return snapshot;
 }
 
+//! A column default the client may show and use: a literal (possibly cast). Others (nextval,
+//! functions) stay the server's alone: binding them here could fail or answer differently.
+static unique_ptr<ParsedExpression> LiteralDefault(const std::string &text) {
+	if (text.empty()) {
+		return nullptr;
+	}
+	vector<unique_ptr<ParsedExpression>> parsed;
+	try {
+		parsed = Parser::ParseExpressionList(text);
+	} catch (std::exception &) {
+		return nullptr;
+	}
+	if (parsed.size() != 1) {
+		return nullptr;
+	}
+	auto *expression = parsed[0].get();
+	while (expression->GetExpressionClass() == ExpressionClass::CAST) {
+		expression = expression->Cast<CastExpression>().child.get();
+	}
+	if (expression->GetExpressionClass() != ExpressionClass::CONSTANT) {
+		return nullptr;
+	}
+	return std::move(parsed[0]);
+}
+
 std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientContext &context,
                                                                       const RemoteCatalogRows &rows) {
 	auto snapshot = std::make_shared<RemoteCatalogSnapshot>();
@@ -269,6 +296,9 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientCont
 		}
 		auto column_index = table.info->columns.LogicalColumnCount();
 		ColumnDefinition column(row.column_name, type);
+		if (auto default_value = LiteralDefault(row.column_default)) {
+			column.SetDefaultValue(std::move(default_value));
+		}
 		if (!row.column_comment.empty()) {
 			column.SetComment(Value(row.column_comment));
 		}

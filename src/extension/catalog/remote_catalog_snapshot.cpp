@@ -23,6 +23,7 @@ void RemoteCatalogRows::Append(DataChunk &chunk) {
 		entry.is_nullable = nullable.IsNull() || nullable.GetValue<bool>();
 		entry.table_comment = TextOrEmpty(chunk.GetValue(9, row));
 		entry.column_comment = TextOrEmpty(chunk.GetValue(10, row));
+		entry.column_default = TextOrEmpty(chunk.GetValue(11, row));
 		auto keys = chunk.GetValue(8, row);
 		if (!keys.IsNull()) {
 			for (auto &key : ListValue::GetChildren(keys)) {
@@ -31,7 +32,7 @@ void RemoteCatalogRows::Append(DataChunk &chunk) {
 		}
 		// Length-prefixed fields keep the fingerprint unambiguous whatever the names contain.
 		for (auto *field : {&entry.schema_name, &entry.table_name, &entry.column_name, &entry.data_type,
-		                    &entry.table_comment, &entry.column_comment}) {
+		                    &entry.table_comment, &entry.column_comment, &entry.column_default}) {
 			fingerprint += std::to_string(field->size()) + ":" + *field;
 		}
 		for (auto &key : entry.key_columns) {

@@ -30,6 +30,7 @@ struct RemoteCatalogRow {
 	duckdb::vector<std::string> key_columns;
 	std::string table_comment;
 	std::string column_comment;
+	std::string column_default;
 };
 
 //! The rows of one catalog read, and a fingerprint of everything but the row estimates, so an

@@ -4,6 +4,7 @@
 #include "common/sql_quoting.hpp"
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/catalog/catalog_entry.hpp"
+#include "duckdb/common/string_util.hpp"
 #include "duckdb/parser/expression/star_expression.hpp"
 #include "duckdb/parser/expression/function_expression.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
@@ -23,6 +24,7 @@
 #include "duckdb/planner/binder.hpp"
 #include "pushdown/remote_query_rewriter.hpp"
 
+#include <cstdio>
 #include <functional>
 
 namespace openduck {
@@ -87,6 +89,47 @@ static void AnalyzeSetInfo(RemoteQueryRewriter &analysis, UpdateSetInfo *set_inf
 	}
 }
 
+//! The column names a statement assigns or names as conflict target.
+static vector<std::string *> NamedColumns(SQLStatement &statement) {
+	vector<std::string *> result;
+	UpdateSetInfo *set_info = nullptr;
+	if (statement.type == StatementType::INSERT_STATEMENT) {
+		auto &insert = statement.Cast<InsertStatement>();
+		if (insert.on_conflict_info) {
+			for (auto &column : insert.on_conflict_info->indexed_columns) {
+				result.push_back(&column);
+			}
+			set_info = insert.on_conflict_info->set_info.get();
+		}
+	} else if (statement.type == StatementType::UPDATE_STATEMENT) {
+		set_info = statement.Cast<UpdateStatement>().set_info.get();
+	}
+	if (set_info) {
+		for (auto &column : set_info->columns) {
+			result.push_back(&column);
+		}
+	}
+	return result;
+}
+
+//! DuckDB 1.5.5 writes SET columns and conflict targets without the quotes a keyword or a space
+//! needs: they are rendered as placeholders and replaced by quoted names. Only for copies.
+static std::string Render(SQLStatement &statement) {
+	vector<std::pair<std::string, std::string>> placeholders;
+	for (auto *column : NamedColumns(statement)) {
+		char placeholder[32];
+		snprintf(placeholder, sizeof(placeholder), "openduck_column_%06llu_",
+		         static_cast<unsigned long long>(placeholders.size()));
+		placeholders.emplace_back(placeholder, QuoteIdentifier(*column));
+		*column = placeholder;
+	}
+	auto sql = statement.ToString();
+	for (auto &entry : placeholders) {
+		sql = StringUtil::Replace(sql, entry.first, entry.second);
+	}
+	return sql;
+}
+
 //! The statement as SQL for the server when all of it can run there.
 static std::string RenderWhenRemoteOnly(ClientContext &context, RemoteQueryRewriter &analysis, PushdownTarget target,
                                         OpenDuckCatalog &catalog, SQLStatement &statement) {
@@ -98,7 +141,7 @@ static std::string RenderWhenRemoteOnly(ClientContext &context, RemoteQueryRewri
 		return std::string();
 	}
 	analysis.StripSeenNames(catalog);
-	auto sql = statement.ToString();
+	auto sql = Render(statement);
 	// Binding on the server runs nothing; it proves the server resolves every name the same way.
 	if (!analysis.ServerCanBind(catalog, sql)) {
 		return std::string();
@@ -119,12 +162,6 @@ static bool PlanInsert(ClientContext &context, InsertStatement &original, Remote
 	copy->schema = entry->ParentSchema().name;
 	copy->table = entry->name;
 	ReturnEveryColumn(copy->returning_list);
-	if (copy->on_conflict_info) {
-		// DuckDB 1.5.5 writes conflict targets without quotes.
-		for (auto &column : copy->on_conflict_info->indexed_columns) {
-			column = QuoteIdentifier(column);
-		}
-	}
 
 	RemoteQueryRewriter analysis(context);
 	PushdownTarget target;
@@ -149,7 +186,7 @@ static bool PlanInsert(ClientContext &context, InsertStatement &original, Remote
 	copy->cte_map.map.clear();
 	copy->select_statement = SelectFromUpload();
 	copy->default_values = false;
-	plan.upload_sql = copy->ToString();
+	plan.upload_sql = Render(*copy);
 	return true;
 }
 
