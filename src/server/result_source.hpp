@@ -49,7 +49,5 @@ private:
 	duckdb::ErrorData error;
 };
 
-//! Rough size of a vector's Arrow form; only used to size batches, so it favours speed.
-uint64_t EstimateArrowBytes(duckdb::Vector &vector, duckdb::idx_t count);
 
 } // namespace openduck

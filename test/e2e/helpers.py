@@ -593,3 +593,53 @@ class SilentListener:
 
     def close(self):
         self.sock.close()
+
+
+# ----------------------------------------------------------------------------- sessions and uploads
+
+ARROW_IPC_EOS = b"\xff\xff\xff\xff\x00\x00\x00\x00"
+
+
+def open_session(client: "ProtocolClient", database: str = "mydb", *, read_only: bool = False, timeout: Optional[float] = None):
+    """(call, session_id): an OpenSession call and the id of its session. The session lives until
+    `call.cancel()` (or the client goes away)."""
+    request = client.pb2.OpenSessionRequest(protocol_version=1, database=database, read_only=read_only)
+    call = client.stub.OpenSession(request, metadata=client.metadata(), timeout=timeout)
+    event = next(call)
+    return call, event.session_id
+
+
+def arrow_ipc_messages(schema, batches) -> Iterable[bytes]:
+    """One Arrow IPC stream as whole encapsulated messages: schema, one per batch, end-of-stream."""
+    yield schema.serialize().to_pybytes()
+    for batch in batches:
+        yield batch.serialize().to_pybytes()
+    yield ARROW_IPC_EOS
+
+
+def upload_messages(client: "ProtocolClient", sql: str, pieces: Iterable[bytes], database: str = "mydb", **fields):
+    """UploadMessages for ExecuteWithUpload: the request, then one message per piece of bytes."""
+    request = client.pb2.ExecuteQueryRequest(protocol_version=1, database=database, sql=sql, **fields)
+    yield client.pb2.UploadMessage(request=request)
+    for piece in pieces:
+        yield client.pb2.UploadMessage(arrow_ipc=piece)
+
+
+def upload(client: "ProtocolClient", sql: str, table, database: str = "mydb", *, max_chunksize: int = 10_000, timeout: float = 120, **fields):
+    """Runs `sql` with `table` (pyarrow) as the rows of openduck_upload(); returns (response, result table)."""
+    import pyarrow as pa
+
+    pieces = arrow_ipc_messages(table.schema, table.to_batches(max_chunksize=max_chunksize))
+    response = client.stub.ExecuteWithUpload(
+        upload_messages(client, sql, pieces, database, **fields), metadata=client.metadata(), timeout=timeout
+    )
+    payload = b"".join(chunk.arrow_ipc for chunk in client.result_chunks(response))
+    return response, pa.ipc.open_stream(pa.BufferReader(payload)).read_all()
+
+
+def process_rss_bytes(pid: int, field_name: str = "VmRSS") -> int:
+    """A memory figure of a process from /proc/<pid>/status (VmRSS, VmHWM, ...), in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"{field_name} not in /proc/{pid}/status")
