@@ -4,8 +4,9 @@
 // server/catalog_version_function.hpp
 //
 // openduck_catalog_version(): a number that changes whenever the database's
-// catalog does (as the calling transaction sees it). Clients compare it to the
-// catalog they hold instead of reading the whole catalog again.
+// catalog does (as the calling transaction sees it), with every table's row
+// estimate. Clients compare it to the catalog they hold instead of reading the
+// whole catalog again, and refresh their estimates from it.
 //===----------------------------------------------------------------------===//
 
 #pragma once

@@ -163,11 +163,8 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientConte
 
 //! The cheap catalog check: the server's catalog version, and every table's row estimate (they
 //! change with writes that leave the catalog alone).
-static constexpr const char *CATALOG_CHECK_QUERY = R"(
-SELECT v.catalog_version, t.schema_name, t.table_name, t.estimated_size
-FROM openduck_catalog_version() v
-LEFT JOIN duckdb_tables() t ON t.database_name = current_database()
-)";
+static constexpr const char *CATALOG_CHECK_QUERY =
+    "SELECT catalog_version, schema_name, table_name, estimated_size FROM openduck_catalog_version()";
 
 //! Reads the check; the version is invalid when the server has no openduck_catalog_version().
 static optional_idx ReadCatalogCheck(ClientContext &context, OpenDuckCatalog &catalog, RemoteCatalogRows &estimates) {
