@@ -113,19 +113,24 @@ static vector<std::string *> NamedColumns(SQLStatement &statement) {
 }
 
 //! DuckDB 1.5.5 writes SET columns and conflict targets without the quotes a keyword or a space
-//! needs: they are rendered as placeholders and replaced by quoted names. Only for copies.
+//! needs: they are rendered as placeholders, then replaced by quoted names.
 static std::string Render(SQLStatement &statement) {
-	vector<std::pair<std::string, std::string>> placeholders;
+	struct Placeholder {
+		std::string *column;
+		std::string name;
+		std::string text;
+	};
+	vector<Placeholder> placeholders;
 	for (auto *column : NamedColumns(statement)) {
-		char placeholder[32];
-		snprintf(placeholder, sizeof(placeholder), "openduck_column_%06llu_",
-		         static_cast<unsigned long long>(placeholders.size()));
-		placeholders.emplace_back(placeholder, QuoteIdentifier(*column));
-		*column = placeholder;
+		char text[32];
+		snprintf(text, sizeof(text), "openduck_column_%06llu_", static_cast<unsigned long long>(placeholders.size()));
+		placeholders.push_back({column, *column, text});
+		*column = text;
 	}
 	auto sql = statement.ToString();
-	for (auto &entry : placeholders) {
-		sql = StringUtil::Replace(sql, entry.first, entry.second);
+	for (auto &placeholder : placeholders) {
+		sql = StringUtil::Replace(sql, placeholder.text, QuoteIdentifier(placeholder.name));
+		*placeholder.column = placeholder.name;
 	}
 	return sql;
 }
