@@ -42,6 +42,9 @@ Flags:
   -t, --token TOKEN          Token clients must send ("authorization: Bearer TOKEN").
                              Default: $OPENDUCK_TOKEN. Without a token, authentication is off and
                              the server listens on loopback only.
+      --read-only-token TOKEN
+                             A second token whose clients may read but never write.
+                             Default: $OPENDUCK_READ_ONLY_TOKEN.
       --host ADDR            Address to listen on. Default: 127.0.0.1. A non-loopback address
                              requires a token.
   -p, --port PORT            TCP port for gRPC. Default: 7878 (0 picks a free port; the start-up
@@ -83,6 +86,9 @@ int Serve(const std::vector<std::string> &args) {
 	if (auto token = std::getenv("OPENDUCK_TOKEN")) {
 		options.token = token;
 	}
+	if (auto token = std::getenv("OPENDUCK_READ_ONLY_TOKEN")) {
+		options.read_only_token = token;
+	}
 	if (auto data_dir = std::getenv("OPENDUCK_DATA_DIR")) {
 		options.data_dir = data_dir;
 	}
@@ -117,6 +123,8 @@ int Serve(const std::vector<std::string> &args) {
 			}
 		} else if (arg == "-t" || arg == "--token") {
 			options.token = next_value();
+		} else if (arg == "--read-only-token") {
+			options.read_only_token = next_value();
 		} else if (arg == "--host" || arg == "--listen") {
 			options.host = next_value();
 		} else if (arg == "-p" || arg == "--port") {

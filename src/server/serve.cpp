@@ -41,7 +41,7 @@ int RunServe(const ServeOptions &options) {
 	if (host.empty()) {
 		host = "127.0.0.1";
 	}
-	if (options.token.empty() && !IsLoopbackHost(host)) {
+	if (options.token.empty() && options.read_only_token.empty() && !IsLoopbackHost(host)) {
 		LogEvent("refusing to listen on " + host + " without a token: pass -t/--token or set OPENDUCK_TOKEN "
 		                                           "(or listen on 127.0.0.1)");
 		return 2;
@@ -63,7 +63,7 @@ int RunServe(const ServeOptions &options) {
 		return 1;
 	}
 
-	TokenAuthenticator auth(options.token);
+	TokenAuthenticator auth(options.token, options.read_only_token);
 	auto service = std::unique_ptr<ExecutionService>(
 	    new ExecutionService(*store, auth, static_cast<uint64_t>(max_message_bytes)));
 	grpc::EnableDefaultHealthCheckService(true);
@@ -74,6 +74,12 @@ int RunServe(const ServeOptions &options) {
 	// Clients ping every 30 s during long calls; never treat that as abuse.
 	builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
 	builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+	// Ping idle connections: a client host that vanished without closing its connection must not
+	// keep its session, and the transaction's locks, for gRPC's default two hours.
+	builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+	builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+	// An idle session sends no data; without this gRPC stops pinging it after two pings.
+	builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
 	// Two servers must never share a port silently (gRPC enables SO_REUSEPORT by default).
 	builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
 	int grpc_port = 0;
