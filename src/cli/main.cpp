@@ -1,9 +1,14 @@
 // The `openduck` command: serve databases over the OpenDuck protocol.
+#include "duckdb/common/error_data.hpp"
 #include "protocol/protocol_constants.hpp"
 #include "server/serve.hpp"
+#include "storage/metadata_store/sqlite_metadata_store.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -22,6 +27,7 @@ Usage:
 
 Commands:
   serve      Run the server (gateway and worker in one process) on the embedded defaults
+  snapshot   Inspect layered storage: openduck snapshot list [--data-dir DIR] [DB]
   version    Print the OpenDuck, protocol and DuckDB versions
   help       Show help for a command: openduck help serve
 
@@ -55,6 +61,10 @@ Flags:
                              ./openduck-data
       --max-message-size N   Largest gRPC message in bytes, either direction. Default: 67108864.
                              Result batches are sized well below it.
+      --storage KIND         How databases are stored: "file" (one DuckDB file per database, the
+                             default) or "layered" (differential storage: immutable layers under
+                             DIR/objects, snapshots in DIR/metadata.sqlite; see docs/storage.md).
+                             Default: $OPENDUCK_STORAGE, else file
   -h, --help                 Show this help
 
 Health:
@@ -62,6 +72,17 @@ Health:
   grpc.health.v1.Health/Check              (standard gRPC health service, on the gRPC port)
 
 SIGINT or SIGTERM stops the server cleanly.
+)";
+
+const char *SNAPSHOT_HELP = R"(openduck snapshot - inspect differential (layered) storage
+
+Usage:
+  openduck snapshot list [--data-dir DIR] [DB]
+
+Lists the snapshots of database DB (default: every database), oldest first: id, parent, creation
+time (UTC), number of layers and the fencing token of the writer that published it. Reads
+DIR/metadata.sqlite (DIR: --data-dir, else $OPENDUCK_DATA_DIR, else ./openduck-data); safe while a
+server is running.
 )";
 
 [[noreturn]] void UsageError(const std::string &message, const char *help) {
@@ -91,6 +112,9 @@ int Serve(const std::vector<std::string> &args) {
 	}
 	if (auto data_dir = std::getenv("OPENDUCK_DATA_DIR")) {
 		options.data_dir = data_dir;
+	}
+	if (auto kind = std::getenv("OPENDUCK_STORAGE")) {
+		options.storage = kind;
 	}
 	for (size_t i = 0; i < args.size(); i++) {
 		auto arg = args[i];
@@ -141,6 +165,8 @@ int Serve(const std::vector<std::string> &args) {
 			options.health_port = health_port;
 		} else if (arg == "--data-dir") {
 			options.data_dir = next_value();
+		} else if (arg == "--storage") {
+			options.storage = next_value();
 		} else if (arg == "--max-message-size") {
 			auto text = next_value();
 			char *end = nullptr;
@@ -153,7 +179,78 @@ int Serve(const std::vector<std::string> &args) {
 			UsageError("unknown flag \"" + arg + "\"", SERVE_HELP);
 		}
 	}
+	if (options.storage != "file" && options.storage != "layered") {
+		UsageError("invalid --storage \"" + options.storage + "\" (file or layered)", SERVE_HELP);
+	}
 	return openduck::RunServe(options);
+}
+
+std::string FormatMilliseconds(int64_t milliseconds) {
+	auto seconds = static_cast<std::time_t>(milliseconds / 1000);
+	std::tm parts {};
+	gmtime_r(&seconds, &parts);
+	char text[64];
+	std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &parts);
+	char with_millis[80];
+	std::snprintf(with_millis, sizeof(with_millis), "%s.%03d", text, static_cast<int>(milliseconds % 1000));
+	return with_millis;
+}
+
+int Snapshot(const std::vector<std::string> &args) {
+	if (args.empty() || args[0] == "-h" || args[0] == "--help") {
+		std::cout << SNAPSHOT_HELP;
+		return args.empty() ? 2 : 0;
+	}
+	if (args[0] != "list") {
+		UsageError("unknown snapshot command \"" + args[0] + "\"", SNAPSHOT_HELP);
+	}
+	std::string data_dir = "openduck-data";
+	if (auto dir = std::getenv("OPENDUCK_DATA_DIR")) {
+		data_dir = dir;
+	}
+	std::vector<std::string> databases;
+	for (size_t i = 1; i < args.size(); i++) {
+		if (args[i] == "--data-dir" && i + 1 < args.size()) {
+			data_dir = args[++i];
+		} else if (args[i].rfind("--data-dir=", 0) == 0) {
+			data_dir = args[i].substr(std::strlen("--data-dir="));
+		} else if (!args[i].empty() && args[i][0] == '-') {
+			UsageError("unknown flag \"" + args[i] + "\"", SNAPSHOT_HELP);
+		} else {
+			databases.push_back(args[i]);
+		}
+	}
+	auto metadata_path = (std::filesystem::path(data_dir) / "metadata.sqlite").string();
+	if (!std::filesystem::exists(metadata_path)) {
+		std::cerr << "openduck: no layered storage in \"" << data_dir << "\" (" << metadata_path
+		          << " is missing; start the server with --storage layered)\n";
+		return 1;
+	}
+	try {
+		openduck::SqliteMetadataStore metadata(metadata_path);
+		auto known = metadata.ListDatabases();
+		if (databases.empty()) {
+			databases = known;
+		}
+		std::printf("%-20s %10s %10s  %-23s %8s %8s\n", "database", "snapshot", "parent", "created_at (UTC)",
+		            "layers", "token");
+		for (auto &database : databases) {
+			if (std::find(known.begin(), known.end(), database) == known.end()) {
+				std::cerr << "openduck: no database \"" << database << "\" in " << metadata_path << "\n";
+				return 1;
+			}
+			for (auto &snapshot : metadata.ListSnapshots(database)) {
+				std::printf("%-20s %10lld %10s  %-23s %8llu %8lld\n", database.c_str(), (long long)snapshot.id,
+				            snapshot.parent ? std::to_string(snapshot.parent).c_str() : "-",
+				            FormatMilliseconds(snapshot.created_at_ms).c_str(),
+				            (unsigned long long)snapshot.layer_count, (long long)snapshot.fencing_token);
+			}
+		}
+	} catch (std::exception &ex) {
+		std::cerr << "openduck: " << duckdb::ErrorData(ex).RawMessage() << "\n";
+		return 1;
+	}
+	return 0;
 }
 
 } // namespace
@@ -169,12 +266,19 @@ int main(int argc, char **argv) {
 	if (command == "serve") {
 		return Serve(rest);
 	}
+	if (command == "snapshot") {
+		return Snapshot(rest);
+	}
 	if (command == "version" || command == "--version") {
 		std::cout << "openduck " << OPENDUCK_VERSION << " (protocol " << openduck::PROTOCOL_VERSION << ", DuckDB "
 		          << OPENDUCK_DUCKDB_VERSION << ")\n";
 		return 0;
 	}
 	if (command == "help") {
+		if (!rest.empty() && rest[0] == "snapshot") {
+			std::cout << SNAPSHOT_HELP;
+			return 0;
+		}
 		std::cout << (!rest.empty() && rest[0] == "serve" ? SERVE_HELP : MAIN_HELP);
 		return 0;
 	}

@@ -50,7 +50,7 @@ int RunServe(const ServeOptions &options) {
 
 	std::unique_ptr<DatabaseStore> store;
 	try {
-		store = std::unique_ptr<DatabaseStore>(new LocalFileDatabaseStore(options.data_dir));
+		store = MakeDatabaseStore(options.storage, options.data_dir);
 		auto databases = options.databases;
 		if (databases.empty() && store->ListDatabases().empty()) {
 			databases.push_back("mydb");

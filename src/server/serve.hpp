@@ -20,6 +20,8 @@ struct ServeOptions {
 	//! Port for HTTP GET /health: -1 means port + 1, 0 turns it off.
 	int32_t health_port = -1;
 	std::string data_dir = "openduck-data";
+	//! "file" (one DuckDB file per database) or "layered" (differential storage).
+	std::string storage = "file";
 	std::vector<std::string> databases;
 	std::string token;
 	//! Clients with this token may only read.

@@ -23,6 +23,15 @@ void ValidateDatabaseName(const std::string &name) {
 	}
 }
 
+void ApplyServerDatabaseOptions(duckdb::DBConfig &config) {
+	// Remote clients must not reach the server's file system or install code through SQL.
+	config.SetOptionByName("enable_external_access", duckdb::Value::BOOLEAN(false));
+	config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
+	config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
+	// Only this server's DuckDB opens these files, so new databases may use every type (VARIANT...).
+	config.SetOptionByName("storage_compatibility_version", duckdb::Value("latest"));
+}
+
 LocalFileDatabaseStore::LocalFileDatabaseStore(std::string data_dir_p) : data_dir(std::move(data_dir_p)) {
 	std::error_code error;
 	fs::create_directories(data_dir, error);
@@ -69,12 +78,7 @@ std::shared_ptr<duckdb::DuckDB> LocalFileDatabaseStore::OpenLocked(const std::st
 		return nullptr;
 	}
 	duckdb::DBConfig config;
-	// Remote clients must not reach the server's file system or install code through SQL.
-	config.SetOptionByName("enable_external_access", duckdb::Value::BOOLEAN(false));
-	config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
-	config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
-	// Only this server's DuckDB opens these files, so new databases may use every type (VARIANT...).
-	config.SetOptionByName("storage_compatibility_version", duckdb::Value("latest"));
+	ApplyServerDatabaseOptions(config);
 	auto database = std::make_shared<duckdb::DuckDB>(path, &config);
 	open_databases.emplace(name, database);
 	return database;

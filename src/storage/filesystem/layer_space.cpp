@@ -1,0 +1,399 @@
+#include "storage/filesystem/layer_space.hpp"
+
+#include "duckdb.hpp"
+#include "storage/layers/layer_writer.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <limits>
+
+namespace openduck {
+
+static constexpr uint64_t END_OF_FILE = std::numeric_limits<uint64_t>::max();
+
+LayerSpace::Piece LayerSpace::Piece::Advanced(uint64_t delta) const {
+	Piece result = *this;
+	result.length -= delta;
+	if (buffer) {
+		result.buffer_offset += delta;
+	} else {
+		result.skip += delta;
+	}
+	return result;
+}
+
+LayerSpace::LayerSpace(std::string database_p, std::shared_ptr<ObjectStore> objects_p,
+                       std::shared_ptr<MetadataStore> metadata_p, WriterLease lease_p, int64_t lease_ttl_ms_p)
+    : database(std::move(database_p)), objects(std::move(objects_p)), metadata(std::move(metadata_p)),
+      lease(std::move(lease_p)), lease_ttl_ms(lease_ttl_ms_p) {
+}
+
+std::shared_ptr<const LayerReader> LayerSpace::OpenLayer(const std::string &object_key) {
+	auto store = objects;
+	auto key = object_key;
+	uint64_t size;
+	try {
+		size = store->Size(key);
+	} catch (std::exception &ex) {
+		throw duckdb::IOException("database \"%s\", layer \"%s\": the layer object is missing: %s", database, key,
+		                          duckdb::ErrorData(ex).RawMessage());
+	}
+	return std::make_shared<const LayerReader>(
+	    database, key, size,
+	    [store, key](uint64_t offset, uint64_t length, char *out) { store->Get(key, offset, length, out); });
+}
+
+void LayerSpace::Load() {
+	std::lock_guard<std::mutex> guard(lock);
+	auto snapshot = metadata->LatestSnapshot(database);
+	snapshot_id = snapshot.id;
+	if (snapshot.id == 0) {
+		return;
+	}
+	for (auto &layer : metadata->SnapshotLayers(snapshot.id)) {
+		ApplyLayer(OpenLayer(layer.object_key));
+	}
+}
+
+void LayerSpace::ApplyLayer(std::shared_ptr<const LayerReader> layer) {
+	auto &index = layer->Index();
+	std::map<std::string, uint64_t> new_names;
+	std::unordered_map<uint64_t, FileState> new_files;
+	for (auto &entry : index.files) {
+		auto &file = new_files[entry.file_id];
+		auto existing = files.find(entry.file_id);
+		if (existing != files.end()) {
+			file.pieces = std::move(existing->second.pieces);
+			Cut(file.pieces, entry.truncate_floor, END_OF_FILE);
+		}
+		file.size = entry.size;
+		file.truncate_floor = entry.size;
+		new_names[entry.name] = entry.file_id;
+	}
+	for (uint32_t i = 0; i < index.extents.size(); i++) {
+		auto &extent = index.extents[i];
+		auto &pieces = new_files[extent.file_id].pieces;
+		Cut(pieces, extent.file_offset, extent.file_offset + extent.length);
+		Piece piece;
+		piece.length = extent.length;
+		piece.layer = layer;
+		piece.extent = i;
+		pieces.emplace(extent.file_offset, std::move(piece));
+	}
+	for (auto &entry : new_files) {
+		Cut(entry.second.pieces, entry.second.size, END_OF_FILE);
+	}
+	names = std::move(new_names);
+	files = std::move(new_files);
+	next_file_id = index.next_file_id;
+	sealed_layers++;
+}
+
+void LayerSpace::Cut(PieceMap &pieces, uint64_t start, uint64_t end) {
+	if (start >= end) {
+		return;
+	}
+	auto it = pieces.upper_bound(start);
+	if (it != pieces.begin()) {
+		auto previous = std::prev(it);
+		if (previous->first + previous->second.length > start) {
+			it = previous;
+		}
+	}
+	while (it != pieces.end() && it->first < end) {
+		auto piece_start = it->first;
+		auto piece_end = piece_start + it->second.length;
+		if (piece_end > end) {
+			// Keep the tail past the cut.
+			pieces.emplace(end, it->second.Advanced(end - piece_start));
+		}
+		if (piece_start < start) {
+			// Keep the head before the cut.
+			it->second.length = start - piece_start;
+			++it;
+		} else {
+			it = pieces.erase(it);
+		}
+	}
+}
+
+LayerSpace::FileState &LayerSpace::File(uint64_t file_id) {
+	auto entry = files.find(file_id);
+	if (entry == files.end()) {
+		throw duckdb::InternalException("database \"%s\": no logical file with id %llu", database,
+		                                (unsigned long long)file_id);
+	}
+	return entry->second;
+}
+
+void LayerSpace::CheckUsable() const {
+	if (!failure.empty()) {
+		throw duckdb::IOException("database \"%s\" refuses writes after a failed commit (%s); restart the server to "
+		                          "recover from the newest snapshot",
+		                          database, failure);
+	}
+}
+
+bool LayerSpace::Exists(const std::string &name) {
+	std::lock_guard<std::mutex> guard(lock);
+	return names.count(name) > 0;
+}
+
+int64_t LayerSpace::Open(const std::string &name, bool create, bool truncate) {
+	std::lock_guard<std::mutex> guard(lock);
+	auto entry = names.find(name);
+	if (entry == names.end()) {
+		if (!create) {
+			return -1;
+		}
+		CheckUsable();
+		auto file_id = next_file_id++;
+		names[name] = file_id;
+		files[file_id] = FileState();
+		dirty = true;
+		return static_cast<int64_t>(file_id);
+	}
+	if (truncate) {
+		CheckUsable();
+		auto &file = File(entry->second);
+		Cut(file.pieces, 0, END_OF_FILE);
+		file.size = 0;
+		file.truncate_floor = 0;
+		dirty = true;
+	}
+	return static_cast<int64_t>(entry->second);
+}
+
+void LayerSpace::Retain(uint64_t file_id) {
+	std::lock_guard<std::mutex> guard(lock);
+	File(file_id).handles++;
+}
+
+void LayerSpace::Release(uint64_t file_id) {
+	std::lock_guard<std::mutex> guard(lock);
+	File(file_id).handles--;
+	DropIfUnused(file_id);
+}
+
+void LayerSpace::DropIfUnused(uint64_t file_id) {
+	auto &file = File(file_id);
+	if (file.removed && file.handles == 0) {
+		files.erase(file_id);
+	}
+}
+
+std::vector<std::string> LayerSpace::List() {
+	std::lock_guard<std::mutex> guard(lock);
+	std::vector<std::string> result;
+	for (auto &entry : names) {
+		result.push_back(entry.first);
+	}
+	return result;
+}
+
+uint64_t LayerSpace::Read(uint64_t file_id, uint64_t offset, uint64_t length, char *out) {
+	// Resolve the pieces under the lock, then copy without it: active buffers and layer readers are immutable,
+	// so reads of sealed data (object store I/O and checksums) never block writers or other readers.
+	std::vector<std::pair<uint64_t, Piece>> plan;
+	uint64_t available;
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		auto &file = File(file_id);
+		if (offset >= file.size) {
+			return 0;
+		}
+		available = std::min(length, file.size - offset);
+		auto end = offset + available;
+		auto it = file.pieces.upper_bound(offset);
+		if (it != file.pieces.begin()) {
+			auto previous = std::prev(it);
+			if (previous->first + previous->second.length > offset) {
+				it = previous;
+			}
+		}
+		for (; it != file.pieces.end() && it->first < end; ++it) {
+			auto piece = it->second;
+			auto piece_start = it->first;
+			if (piece_start < offset) {
+				piece = piece.Advanced(offset - piece_start);
+				piece_start = offset;
+			}
+			piece.length = std::min(piece.length, end - piece_start);
+			plan.emplace_back(piece_start - offset, std::move(piece));
+		}
+	}
+	uint64_t filled = 0;
+	for (auto &step : plan) {
+		auto destination = step.first;
+		auto &piece = step.second;
+		if (destination > filled) {
+			std::memset(out + filled, 0, destination - filled);
+		}
+		if (piece.buffer) {
+			std::memcpy(out + destination, piece.buffer->data() + piece.buffer_offset, piece.length);
+		} else {
+			piece.layer->ReadExtent(piece.extent, piece.skip, piece.length, out + destination);
+		}
+		filled = destination + piece.length;
+	}
+	if (available > filled) {
+		std::memset(out + filled, 0, available - filled);
+	}
+	return available;
+}
+
+void LayerSpace::Write(uint64_t file_id, uint64_t offset, const char *data, uint64_t length) {
+	if (length == 0) {
+		return;
+	}
+	auto buffer = std::make_shared<const std::string>(data, length);
+	std::lock_guard<std::mutex> guard(lock);
+	CheckUsable();
+	auto &file = File(file_id);
+	Cut(file.pieces, offset, offset + length);
+	Piece piece;
+	piece.length = length;
+	piece.buffer = std::move(buffer);
+	file.pieces.emplace(offset, std::move(piece));
+	file.size = std::max(file.size, offset + length);
+	active_bytes += length;
+	dirty = true;
+}
+
+uint64_t LayerSpace::Size(uint64_t file_id) {
+	std::lock_guard<std::mutex> guard(lock);
+	return File(file_id).size;
+}
+
+void LayerSpace::Truncate(uint64_t file_id, uint64_t size) {
+	std::lock_guard<std::mutex> guard(lock);
+	CheckUsable();
+	auto &file = File(file_id);
+	Cut(file.pieces, size, END_OF_FILE);
+	file.size = size;
+	file.truncate_floor = std::min(file.truncate_floor, size);
+	dirty = true;
+}
+
+bool LayerSpace::Remove(const std::string &name) {
+	std::lock_guard<std::mutex> guard(lock);
+	auto entry = names.find(name);
+	if (entry == names.end()) {
+		return false;
+	}
+	CheckUsable();
+	auto file_id = entry->second;
+	names.erase(entry);
+	File(file_id).removed = true;
+	DropIfUnused(file_id);
+	dirty = true;
+	SealLocked();
+	return true;
+}
+
+void LayerSpace::Move(const std::string &source, const std::string &target) {
+	std::lock_guard<std::mutex> guard(lock);
+	auto entry = names.find(source);
+	if (entry == names.end()) {
+		throw duckdb::IOException("database \"%s\": cannot move \"%s\": no such file", database, source);
+	}
+	CheckUsable();
+	auto file_id = entry->second;
+	names.erase(entry);
+	auto replaced = names.find(target);
+	if (replaced != names.end()) {
+		auto replaced_id = replaced->second;
+		names.erase(replaced);
+		File(replaced_id).removed = true;
+		DropIfUnused(replaced_id);
+	}
+	names[target] = file_id;
+	dirty = true;
+	SealLocked();
+}
+
+void LayerSpace::Seal() {
+	std::lock_guard<std::mutex> guard(lock);
+	SealLocked();
+}
+
+void LayerSpace::SealLocked() {
+	CheckUsable();
+	if (!dirty) {
+		return;
+	}
+	// 1. The active layer: every active piece of every existing file, and the complete file table.
+	LayerWriter writer;
+	writer.SetNextFileId(next_file_id);
+	for (auto &entry : names) {
+		auto &file = File(entry.second);
+		writer.AddFile({entry.second, file.size, file.truncate_floor, entry.first});
+		for (auto &piece : file.pieces) {
+			if (piece.second.buffer) {
+				writer.AddExtent(entry.second, piece.first, piece.second.buffer->data() + piece.second.buffer_offset,
+				                 piece.second.length);
+			}
+		}
+	}
+	auto object = writer.Finish();
+	char sequence[64];
+	std::snprintf(sequence, sizeof(sequence), "%010lld-%010llu", (long long)lease.fencing_token,
+	              (unsigned long long)++seal_sequence);
+	auto key = database + "/layers/" + sequence + ".layer";
+	try {
+		// 2. The layer, complete and durable, before anything refers to it.
+		objects->Put(key, object);
+		// 3. One metadata transaction: fencing check + snapshot. Only now is the commit durable.
+		LayerRecord record;
+		record.object_key = key;
+		record.size_bytes = object.size();
+		auto snapshot = metadata->PublishSnapshot(lease, snapshot_id, record, lease_ttl_ms);
+		snapshot_id = snapshot.id;
+	} catch (std::exception &ex) {
+		failure = duckdb::ErrorData(ex).RawMessage();
+		throw duckdb::IOException("database \"%s\": cannot seal layer \"%s\": %s", database, key, failure);
+	}
+	// 4. Serve the sealed bytes from the layer from now on, and drop the active copies. Reading the index back
+	// also checks the object just written.
+	auto layer = OpenLayer(key);
+	uint32_t extent_index = 0;
+	auto &extents = layer->Index().extents;
+	for (auto &entry : names) {
+		auto &file = File(entry.second);
+		PieceMap sealed;
+		for (auto &piece : file.pieces) {
+			if (!piece.second.buffer) {
+				continue;
+			}
+			for (uint64_t done = 0; done < piece.second.length; extent_index++) {
+				auto &extent = extents.at(extent_index);
+				Piece replacement;
+				replacement.length = extent.length;
+				replacement.layer = layer;
+				replacement.extent = extent_index;
+				sealed.emplace(extent.file_offset, std::move(replacement));
+				done += extent.length;
+			}
+		}
+		for (auto &piece : sealed) {
+			file.pieces[piece.first] = std::move(piece.second);
+		}
+		file.truncate_floor = file.size;
+	}
+	sealed_layers++;
+	seals++;
+	active_bytes = 0;
+	dirty = false;
+}
+
+LayerSpaceStats LayerSpace::Stats() {
+	std::lock_guard<std::mutex> guard(lock);
+	LayerSpaceStats stats;
+	stats.sealed_layers = sealed_layers;
+	stats.seals = seals;
+	stats.snapshot_id = snapshot_id;
+	stats.active_bytes = active_bytes;
+	return stats;
+}
+
+} // namespace openduck

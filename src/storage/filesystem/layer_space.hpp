@@ -1,0 +1,123 @@
+//===----------------------------------------------------------------------===//
+// OpenDuck
+//
+// storage/filesystem/layer_space.hpp
+//
+// The logical files of one database (main file, WALs) as sealed layers plus an active layer, with the
+// in-memory extent map that resolves reads. The writer's half of differential storage; LayeredFileSystem
+// adapts it to DuckDB's FileSystem API. docs/storage.md describes the protocol.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include "storage/layers/layer_reader.hpp"
+#include "storage/metadata_store/metadata_store.hpp"
+#include "storage/object_store/object_store.hpp"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace openduck {
+
+struct LayerSpaceStats {
+	uint64_t sealed_layers = 0;
+	uint64_t seals = 0;
+	int64_t snapshot_id = 0;
+	uint64_t active_bytes = 0;
+};
+
+class LayerSpace {
+public:
+	//! A writer over the database's newest snapshot. lease must be held: every seal publishes with its token.
+	LayerSpace(std::string database, std::shared_ptr<ObjectStore> objects, std::shared_ptr<MetadataStore> metadata,
+	           WriterLease lease, int64_t lease_ttl_ms);
+
+	//! Opens the newest published snapshot: reads every layer's index (validating it) and builds the extent map.
+	void Load();
+
+	bool Exists(const std::string &name);
+	//! The id of a file, creating it (empty) when create is set and it is missing; -1 when missing. truncate
+	//! empties an existing file. The id stays valid (readable) while a handle holds it via Retain.
+	int64_t Open(const std::string &name, bool create, bool truncate);
+	void Retain(uint64_t file_id);
+	void Release(uint64_t file_id);
+	//! Names of the existing files, sorted.
+	std::vector<std::string> List();
+
+	//! Copies up to length bytes at offset; returns how many (fewer only at the end of the file). Bytes never
+	//! written read as zeros. Sealed bytes are checksummed before they are copied.
+	uint64_t Read(uint64_t file_id, uint64_t offset, uint64_t length, char *out);
+	void Write(uint64_t file_id, uint64_t offset, const char *data, uint64_t length);
+	uint64_t Size(uint64_t file_id);
+	void Truncate(uint64_t file_id, uint64_t size);
+	//! Removes a name; false when it did not exist. Sealed at once (a removal must not come back after a crash).
+	bool Remove(const std::string &name);
+	//! Renames a file, replacing target. Sealed at once, as DuckDB relies on renames being atomic.
+	void Move(const std::string &source, const std::string &target);
+
+	//! Makes everything written so far durable: writes the active layer to the object store, then publishes a
+	//! snapshot. A no-op when nothing changed. After a failure the space refuses every further change.
+	void Seal();
+
+	const std::string &Database() const {
+		return database;
+	}
+	LayerSpaceStats Stats();
+
+private:
+	//! A contiguous piece of a file: either active bytes (buffer set) or bytes of a sealed layer's extent.
+	struct Piece {
+		uint64_t length = 0;
+		std::shared_ptr<const std::string> buffer;
+		uint64_t buffer_offset = 0;
+		std::shared_ptr<const LayerReader> layer;
+		uint32_t extent = 0;
+		uint64_t skip = 0;
+
+		Piece Advanced(uint64_t delta) const;
+	};
+	using PieceMap = std::map<uint64_t, Piece>;
+
+	struct FileState {
+		uint64_t size = 0;
+		//! The smallest size since the last seal: older layers' bytes at or past it are gone.
+		uint64_t truncate_floor = 0;
+		PieceMap pieces;
+		uint32_t handles = 0;
+		bool removed = false;
+	};
+
+	static void Cut(PieceMap &pieces, uint64_t start, uint64_t end);
+	FileState &File(uint64_t file_id);
+	void CheckUsable() const;
+	void ApplyLayer(std::shared_ptr<const LayerReader> layer);
+	void SealLocked();
+	void DropIfUnused(uint64_t file_id);
+	std::shared_ptr<const LayerReader> OpenLayer(const std::string &object_key);
+
+	std::string database;
+	std::shared_ptr<ObjectStore> objects;
+	std::shared_ptr<MetadataStore> metadata;
+	WriterLease lease;
+	int64_t lease_ttl_ms;
+
+	std::mutex lock;
+	std::map<std::string, uint64_t> names;
+	std::unordered_map<uint64_t, FileState> files;
+	uint64_t next_file_id = 1;
+	int64_t snapshot_id = 0;
+	uint64_t sealed_layers = 0;
+	uint64_t seals = 0;
+	uint64_t seal_sequence = 0;
+	uint64_t active_bytes = 0;
+	//! Something changed since the last seal.
+	bool dirty = false;
+	//! A seal failed: memory is ahead of anything durable, so nothing more may be published.
+	std::string failure;
+};
+
+} // namespace openduck
