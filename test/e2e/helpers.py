@@ -643,3 +643,12 @@ def process_rss_bytes(pid: int, field_name: str = "VmRSS") -> int:
         if line.startswith(field_name + ":"):
             return int(line.split()[1]) * 1024
     raise RuntimeError(f"{field_name} not in /proc/{pid}/status")
+
+
+def protocol_rows(client: "ProtocolClient", sql: str, **fields) -> List[dict]:
+    """The rows of `sql` run through the protocol client, as dicts."""
+    return client.query(sql, **fields)[2].to_pylist()
+
+
+def protocol_count(client: "ProtocolClient", table: str, **fields) -> int:
+    return protocol_rows(client, f"SELECT count(*) AS n FROM {table}", **fields)[0]["n"]

@@ -38,12 +38,8 @@ def table(client, unique_name):
     return name
 
 
-def rows(client, sql, **fields):
-    return client.query(sql, **fields)[2].to_pylist()
-
-
-def count(client, table, **fields):
-    return rows(client, f"SELECT count(*) AS n FROM {table}", **fields)[0]["n"]
+rows = helpers.protocol_rows
+count = helpers.protocol_count
 
 
 def id_name_table(first: int, count_: int) -> pa.Table:
