@@ -18,29 +18,9 @@ import pytest
 
 import helpers
 from helpers import EXTENSION_FILE, attach_url
+from statement_outcome import outcome
 
 Step = Tuple[str, str]  # (connection "a" or "b", SQL template with {t}, {u}, {o})
-
-
-def norm(value):
-    if isinstance(value, float):
-        return ("float", repr(value))
-    if isinstance(value, (list, tuple)):
-        return type(value)(norm(item) for item in value)
-    return value
-
-
-def outcome(con: duckdb.DuckDBPyConnection, sql: str, params: Optional[Sequence] = None):
-    try:
-        result = con.execute(sql, params) if params is not None else con.execute(sql)
-        try:
-            rows = norm(result.fetchall())
-        except duckdb.InvalidInputException:
-            rows = None
-        return ("ok", rows)
-    except duckdb.Error as error:
-        message = str(error).strip().splitlines()
-        return ("error", type(error).__name__, message[0] if message else "")
 
 
 HANG_LIMIT_S = 60.0

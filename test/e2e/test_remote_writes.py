@@ -18,6 +18,7 @@ import pytest
 import helpers
 import pushdown_support as pds
 import type_cases
+from statement_outcome import first_line, outcome
 from helpers import EXTENSION_FILE, attach_url, sql_string
 
 # ----------------------------------------------------------------------------- reference machinery
@@ -31,34 +32,6 @@ def fill(template: str, names: Dict[str, str]) -> str:
     for key, name in names.items():
         template = template.replace("{" + key + "}", name)
     return template
-
-
-def first_line(message: str) -> str:
-    return message.strip().splitlines()[0] if message.strip() else ""
-
-
-def norm(value):
-    """Python values made comparable exactly: NaN equals NaN, -0.0 differs from 0.0."""
-    if isinstance(value, float):
-        return ("float", repr(value))
-    if isinstance(value, (list, tuple)):
-        return type(value)(norm(item) for item in value)
-    if isinstance(value, dict):
-        return {key: norm(item) for key, item in value.items()}
-    return value
-
-
-def outcome(con: duckdb.DuckDBPyConnection, sql: str, params: Optional[Sequence] = None):
-    """("ok", rows) or ("error", exception class, first line of the message)."""
-    try:
-        result = con.execute(sql, params) if params is not None else con.execute(sql)
-        try:
-            rows = norm(result.fetchall())
-        except duckdb.InvalidInputException:
-            rows = None
-        return ("ok", rows)
-    except duckdb.Error as error:
-        return ("error", type(error).__name__, first_line(str(error)))
 
 
 def table_text(con: duckdb.DuckDBPyConnection, table: str) -> List[tuple]:
