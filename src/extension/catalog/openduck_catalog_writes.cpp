@@ -117,6 +117,7 @@ PhysicalOperator &OpenDuckCatalog::PlanInsert(ClientContext &context, PhysicalPl
 	insert.children.push_back(*plan);
 	return insert;
 }
+
 //! Row ids of the rows to change travel under this name; the scan read them in the same server
 //! transaction.
 static constexpr const char *UPLOADED_ROW_ID = "__openduck_rowid";
@@ -178,9 +179,10 @@ PhysicalOperator &OpenDuckCatalog::PlanUpdate(ClientContext &context, PhysicalPl
 	remote.children.push_back(plan);
 	return remote;
 }
+
 PhysicalOperator &OpenDuckCatalog::PlanMergeInto(ClientContext &context, PhysicalPlanGenerator &planner,
                                                  LogicalMergeInto &op, PhysicalOperator &) {
-	return PlanRemoteStatement(context, planner, op, "INSERT ... ON CONFLICT", false);
+	return PlanRemoteStatement(context, planner, op, "MERGE INTO", false);
 }
 
 unique_ptr<LogicalOperator> OpenDuckCatalog::BindCreateIndex(Binder &binder, CreateStatement &stmt,
