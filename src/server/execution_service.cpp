@@ -406,7 +406,7 @@ grpc::Status ExecutionService::OpenSession(grpc::ServerContext *context, const v
 	}
 	auto label = "session " + std::to_string(session->number);
 	LogEvent(label + " opened database=" + request->database() + " read_only=" +
-	         (request->read_only() ? "true" : "false") + " open_sessions=" + std::to_string(sessions.Count()));
+	         (session->read_only ? "true" : "false") + " open_sessions=" + std::to_string(sessions.Count()));
 	v1::SessionEvent event;
 	event.set_session_id(session->id);
 	bool sent = writer->Write(event);
