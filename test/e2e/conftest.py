@@ -54,6 +54,14 @@ def server(server_binary, tmp_path_factory) -> ServerProcess:
 
 
 @pytest.fixture
+def client(protocol_stubs, server):
+    """A wire-protocol client (grpcio + pyarrow, as a third party would write) on the module server."""
+    client = helpers.ProtocolClient(protocol_stubs, server.grpc_target, server.token)
+    yield client
+    client.close()
+
+
+@pytest.fixture
 def fresh_server(server_factory) -> ServerProcess:
     """A server owned by a single test, for tests that mutate, signal or kill it."""
     return server_factory()

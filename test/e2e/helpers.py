@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import duckdb
 
@@ -652,3 +652,18 @@ def protocol_rows(client: "ProtocolClient", sql: str, **fields) -> List[dict]:
 
 def protocol_count(client: "ProtocolClient", table: str, **fields) -> int:
     return protocol_rows(client, f"SELECT count(*) AS n FROM {table}", **fields)[0]["n"]
+
+
+def server_rows_during(server: ServerProcess, action) -> Tuple[object, List[int]]:
+    """(result of `action`, rows of every query the server ran for it, in order)."""
+    seen = len(server.query_log_lines())
+    result = action()
+    lines = server.wait_for_query_log(seen, 1)
+    # A streamed result is logged when its stream ends, which can be just after the client is done.
+    while True:
+        time.sleep(0.2)
+        later = server.query_log_lines()[seen:]
+        if len(later) == len(lines):
+            break
+        lines = later
+    return result, [int(parse_query_log(line)["rows"]) for line in lines]

@@ -21,20 +21,6 @@ import helpers
 SESSION_CLOSED = "closed database="
 
 
-@pytest.fixture(scope="module")
-def session_server(server_binary, tmp_path_factory):
-    server = helpers.start_server(tmp_path_factory.mktemp("sessions"), databases=("mydb", "otherdb"))
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
-def client(protocol_stubs, session_server):
-    client = helpers.ProtocolClient(protocol_stubs, session_server.grpc_target, session_server.token)
-    yield client
-    client.close()
-
-
 @pytest.fixture
 def table(client, unique_name):
     name = unique_name("s")
@@ -152,15 +138,15 @@ def own_server(server_factory, protocol_stubs, unique_name):
 
 
 def test_cancelling_the_session_rolls_back_and_frees_it(own_server):
-    session_server, client, table = own_server
+    server, client, table = own_server
     closed_before = 0
     call, session = helpers.open_session(client)
     rows(client, "BEGIN", session_id=session)
     rows(client, f"INSERT INTO {table} VALUES (7, 'uncommitted')", session_id=session)
     call.cancel()
-    line = wait_for_session_close(session_server, closed_before)
+    line = wait_for_session_close(server, closed_before)
     assert "rolled_back=true" in line and "open_sessions=0" in line, line
-    assert session not in session_server.stderr_text(), "session ids must never be logged"
+    assert session not in server.stderr_text(), "session ids must never be logged"
     assert count(client, table) == 0
     error = rpc_error(client.query, "SELECT 1", session_id=session)
     assert error.code() == grpc.StatusCode.NOT_FOUND
@@ -169,7 +155,7 @@ def test_cancelling_the_session_rolls_back_and_frees_it(own_server):
 
 def test_killed_client_process_rolls_back(own_server, tmp_path):
     """A client killed with SIGKILL mid-transaction: its connection drops, the session ends."""
-    session_server, client, table = own_server
+    server, client, table = own_server
     stub_dir = tmp_path / "stubs"
     helpers.generate_stubs(stub_dir)
     script = tmp_path / "client.py"
@@ -180,9 +166,9 @@ def test_killed_client_process_rolls_back(own_server, tmp_path):
             sys.path.insert(0, {str(stub_dir)!r})
             sys.path.insert(0, {str(helpers.REPO_ROOT / 'test' / 'e2e')!r})
             import grpc, execution_pb2, execution_pb2_grpc
-            channel = grpc.insecure_channel({session_server.grpc_target!r})
+            channel = grpc.insecure_channel({server.grpc_target!r})
             stub = execution_pb2_grpc.ExecutionServiceStub(channel)
-            metadata = [("authorization", "Bearer " + {session_server.token!r})]
+            metadata = [("authorization", "Bearer " + {server.token!r})]
             call = stub.OpenSession(execution_pb2.OpenSessionRequest(protocol_version=1, database="mydb"), metadata=metadata)
             session = next(call).session_id
             def run(sql):
@@ -205,7 +191,7 @@ def test_killed_client_process_rolls_back(own_server, tmp_path):
         assert count(client, table) == 0
         process.send_signal(signal.SIGKILL)
         process.wait(10)
-        closed = wait_for_session_close(session_server, closed_before)
+        closed = wait_for_session_close(server, closed_before)
         assert "rolled_back=true" in closed and "open_sessions=0" in closed, closed
         assert count(client, table) == 0
         assert rpc_error(client.query, "SELECT 1", session_id=session).code() == grpc.StatusCode.NOT_FOUND
@@ -335,7 +321,7 @@ def test_describe_only_in_a_session_sees_session_tables(client, unique_name):
         call.cancel()
 
 
-def test_session_needs_the_token(client, session_server):
+def test_session_needs_the_token(client, server):
     request = client.pb2.OpenSessionRequest(protocol_version=1, database="mydb")
     error = rpc_error(lambda: next(client.stub.OpenSession(request, metadata=client.metadata(token="wrong"))))
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED

@@ -17,20 +17,6 @@ import pytest
 import helpers
 
 
-@pytest.fixture(scope="module")
-def upload_server(server_binary, tmp_path_factory):
-    server = helpers.start_server(tmp_path_factory.mktemp("uploads"), databases=("mydb", "otherdb"))
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
-def client(protocol_stubs, upload_server):
-    client = helpers.ProtocolClient(protocol_stubs, upload_server.grpc_target, upload_server.token)
-    yield client
-    client.close()
-
-
 @pytest.fixture
 def table(client, unique_name):
     name = unique_name("u")
@@ -60,9 +46,9 @@ def upload_pieces(client, sql, pieces, timeout=60, **fields):
     )
 
 
-def test_insert_from_upload(client, table, upload_server):
+def test_insert_from_upload(client, table, server):
     data = id_name_table(0, 50_000)
-    seen = len(upload_server.query_log_lines())
+    seen = len(server.query_log_lines())
     response, result = helpers.upload(client, f"INSERT INTO {table} SELECT * FROM openduck_upload()", data)
     assert response.complete
     assert result.to_pylist() == [{"Count": 50_000}]
@@ -71,12 +57,12 @@ def test_insert_from_upload(client, table, upload_server):
         {"id": 0, "name": "name-0"},
         {"id": 49999, "name": "name-49999"},
     ]
-    line = upload_server.wait_for_query_log(seen)[0]
+    line = server.wait_for_query_log(seen)[0]
     assert "upload_rows=50000" in line and "status=ok" in line, line
     assert int(line.split("upload_bytes=")[1].split()[0]) > 50_000 * 8
 
 
-def test_many_batches_in_bounded_memory(client, upload_server):
+def test_many_batches_in_bounded_memory(client, server):
     """2M rows (about 100 MB of Arrow) aggregated as they arrive: the server never holds them."""
     total_rows, batch_rows = 2_000_000, 20_000
     padding = "x" * 32
@@ -93,7 +79,7 @@ def test_many_batches_in_bounded_memory(client, upload_server):
         yield helpers.ARROW_IPC_EOS
 
     payload_bytes = total_rows * (8 + 8 + 4 + len(padding))
-    pid = upload_server.pid
+    pid = server.pid
     baseline = helpers.process_rss_bytes(pid)
     peak = [baseline]
     done = threading.Event()
@@ -210,7 +196,7 @@ def test_dictionary_and_view_types(client):
     ]
 
 
-def test_call_cancelled_mid_upload_inserts_nothing(client, table, upload_server):
+def test_call_cancelled_mid_upload_inserts_nothing(client, table, server):
     release, stalled = threading.Event(), threading.Event()
     data = id_name_table(0, 30_000)
 
@@ -221,7 +207,7 @@ def test_call_cancelled_mid_upload_inserts_nothing(client, table, upload_server)
         stalled.set()
         release.wait(30)  # never sends the rest nor the end-of-stream marker
 
-    seen = len(upload_server.query_log_lines())
+    seen = len(server.query_log_lines())
     future = client.stub.ExecuteWithUpload.future(
         helpers.upload_messages(client, f"INSERT INTO {table} SELECT * FROM openduck_upload()", pieces()),
         metadata=client.metadata(),
@@ -235,7 +221,7 @@ def test_call_cancelled_mid_upload_inserts_nothing(client, table, upload_server)
             future.result()
     finally:
         release.set()
-    line = upload_server.wait_for_query_log(seen)[0]
+    line = server.wait_for_query_log(seen)[0]
     assert "status=cancelled" in line, line
     assert count(client, table) == 0
 
@@ -393,7 +379,7 @@ def test_corrupted_streams_never_crash_the_server(client, table):
     assert rows(client, "SELECT 1 AS alive") == [{"alive": 1}]
 
 
-def test_ending_the_session_stops_a_stalled_upload(client, table, upload_server):
+def test_ending_the_session_stops_a_stalled_upload(client, table, server):
     """An upload waiting for client bytes inside a session: ending the session ends the upload too."""
     call, session = helpers.open_session(client)
     release, stalled = threading.Event(), threading.Event()

@@ -4,7 +4,6 @@ remote table it probes, so the server sends only rows that can join. Answers equ
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -33,17 +32,8 @@ def ref(con):
 
 def scan_rows(server, action):
     """(result of `action`, rows the server sent for its last query, the scan)."""
-    seen = len(server.query_log_lines())
-    result = action()
-    lines = server.wait_for_query_log(seen, 1)
-    # A streamed result is logged when its stream ends, which can be just after the client is done.
-    while True:
-        time.sleep(0.2)
-        later = server.query_log_lines()[seen:]
-        if len(later) == len(lines):
-            break
-        lines = later
-    return result, int(helpers.parse_query_log(lines[-1])["rows"])
+    result, rows = helpers.server_rows_during(server, action)
+    return result, rows[-1]
 
 
 def check(ref, server, sql, rows_sent):

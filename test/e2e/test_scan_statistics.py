@@ -8,7 +8,6 @@ about the remote scan inside a local plan. Answers are compared with a local cop
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -65,19 +64,7 @@ def estimated_rows(node):
     return int(node["extra_info"]["Estimated Cardinality"])
 
 
-def server_rows(server, action):
-    """(result of `action`, rows of every query the server ran for it, in order: the scan is last)."""
-    seen = len(server.query_log_lines())
-    result = action()
-    lines = server.wait_for_query_log(seen, 1)
-    # A streamed result is logged when its stream ends, which can be just after the client is done.
-    while True:
-        time.sleep(0.2)
-        later = server.query_log_lines()[seen:]
-        if len(later) == len(lines):
-            break
-        lines = later
-    return result, [int(helpers.parse_query_log(line)["rows"]) for line in lines]
+server_rows = helpers.server_rows_during
 
 
 # --------------------------------------------------------------------------- row counts
