@@ -12,7 +12,7 @@ log() { echo "[install_deps] $*" >&2; }
 
 apt_packages=(g++ cmake ninja-build pkg-config libgrpc++-dev libprotobuf-dev protobuf-compiler
 	protobuf-compiler-grpc libflatbuffers-dev flatbuffers-compiler libgtest-dev libsqlite3-dev
-	libssl-dev curl unzip postgresql)
+	libssl-dev libpq-dev libcurl4-openssl-dev curl unzip postgresql)
 missing=()
 for p in "${apt_packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -66,7 +66,7 @@ want="duckdb==$version duckdb-cli==$version duckdb-extension-tpch==$version duck
 stamp=".venv/.openduck-deps-$version"
 if [ ! -f "$stamp" ] || [ scripts/install_deps.sh -nt "$stamp" ] || [ clients/python/pyproject.toml -nt "$stamp" ]; then
 	log "installing Python packages"
-	.venv/bin/pip install -q $want pyarrow grpcio grpcio-tools grpcio-health-checking pytest pytest-timeout pandas
+	.venv/bin/pip install -q $want pyarrow grpcio grpcio-tools grpcio-health-checking pytest pytest-timeout pandas 'moto[server]'
 	.venv/bin/pip install -q --no-deps -e clients/python
 	touch "$stamp"
 fi

@@ -1,8 +1,9 @@
 // The `openduck` command: serve databases over the OpenDuck protocol.
 #include "duckdb/common/error_data.hpp"
 #include "protocol/protocol_constants.hpp"
+#include "cli/storage_flags.hpp"
 #include "server/serve.hpp"
-#include "storage/metadata_store/sqlite_metadata_store.hpp"
+#include "storage/metadata_store/metadata_store.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -57,16 +58,12 @@ Flags:
                              log line says which).
       --health-port PORT     TCP port for plain HTTP GET /health. Default: the gRPC port + 1
                              (7879); 0 turns it off.
-      --data-dir DIR         Directory holding the databases. Default: $OPENDUCK_DATA_DIR, else
-                             ./openduck-data
       --max-message-size N   Largest gRPC message in bytes, either direction. Default: 67108864.
                              Result batches are sized well below it.
-      --storage KIND         How databases are stored: "file" (one DuckDB file per database, the
-                             default) or "layered" (differential storage: immutable layers under
-                             DIR/objects, snapshots in DIR/metadata.sqlite; see docs/storage.md).
-                             Default: $OPENDUCK_STORAGE, else file
   -h, --help                 Show this help
 
+Storage flags:
+%STORAGE_FLAGS%
 Health:
   curl http://localhost:7879/health        (plain HTTP, on --health-port)
   grpc.health.v1.Health/Check              (standard gRPC health service, on the gRPC port)
@@ -85,9 +82,36 @@ DIR/metadata.sqlite (DIR: --data-dir, else $OPENDUCK_DATA_DIR, else ./openduck-d
 server is running.
 )";
 
+//! A help text with the shared storage flags filled in.
+std::string Help(const char *text) {
+	std::string help = text;
+	auto marker = help.find("%STORAGE_FLAGS%");
+	if (marker != std::string::npos) {
+		help.replace(marker, std::strlen("%STORAGE_FLAGS%"), openduck::STORAGE_FLAGS_HELP);
+	}
+	return help;
+}
+
 [[noreturn]] void UsageError(const std::string &message, const char *help) {
-	std::cerr << "openduck: " << message << "\n\n" << help;
+	std::cerr << "openduck: " << message << "\n\n" << Help(help);
 	std::exit(2);
+}
+
+bool ParseStorageFlagOrExit(const std::string &arg, const std::function<std::string()> &next_value,
+                            openduck::StorageConfig &config, const char *help) {
+	try {
+		return openduck::ParseStorageFlag(arg, next_value, config);
+	} catch (std::exception &ex) {
+		UsageError(duckdb::ErrorData(ex).RawMessage(), help);
+	}
+}
+
+void FinishStorageConfigOrExit(openduck::StorageConfig &config, const char *help) {
+	try {
+		openduck::FinishStorageConfig(config);
+	} catch (std::exception &ex) {
+		UsageError(duckdb::ErrorData(ex).RawMessage(), help);
+	}
 }
 
 bool ParsePort(const std::string &text, uint16_t &port) {
@@ -110,12 +134,7 @@ int Serve(const std::vector<std::string> &args) {
 	if (auto token = std::getenv("OPENDUCK_READ_ONLY_TOKEN")) {
 		options.read_only_token = token;
 	}
-	if (auto data_dir = std::getenv("OPENDUCK_DATA_DIR")) {
-		options.data_dir = data_dir;
-	}
-	if (auto kind = std::getenv("OPENDUCK_STORAGE")) {
-		options.storage = kind;
-	}
+	options.storage = openduck::StorageConfigFromEnvironment();
 	for (size_t i = 0; i < args.size(); i++) {
 		auto arg = args[i];
 		std::string value;
@@ -135,7 +154,7 @@ int Serve(const std::vector<std::string> &args) {
 			return args[++i];
 		};
 		if (arg == "-h" || arg == "--help") {
-			std::cout << SERVE_HELP;
+			std::cout << Help(SERVE_HELP);
 			return 0;
 		} else if (arg == "-d" || arg == "--database" || arg == "--db") {
 			std::stringstream names(next_value());
@@ -163,10 +182,8 @@ int Serve(const std::vector<std::string> &args) {
 				UsageError("invalid health port \"" + text + "\"", SERVE_HELP);
 			}
 			options.health_port = health_port;
-		} else if (arg == "--data-dir") {
-			options.data_dir = next_value();
-		} else if (arg == "--storage") {
-			options.storage = next_value();
+		} else if (ParseStorageFlagOrExit(arg, next_value, options.storage, SERVE_HELP)) {
+			continue;
 		} else if (arg == "--max-message-size") {
 			auto text = next_value();
 			char *end = nullptr;
@@ -179,9 +196,7 @@ int Serve(const std::vector<std::string> &args) {
 			UsageError("unknown flag \"" + arg + "\"", SERVE_HELP);
 		}
 	}
-	if (options.storage != "file" && options.storage != "layered") {
-		UsageError("invalid --storage \"" + options.storage + "\" (file or layered)", SERVE_HELP);
-	}
+	FinishStorageConfigOrExit(options.storage, SERVE_HELP);
 	return openduck::RunServe(options);
 }
 
@@ -204,30 +219,44 @@ int Snapshot(const std::vector<std::string> &args) {
 	if (args[0] != "list") {
 		UsageError("unknown snapshot command \"" + args[0] + "\"", SNAPSHOT_HELP);
 	}
-	std::string data_dir = "openduck-data";
-	if (auto dir = std::getenv("OPENDUCK_DATA_DIR")) {
-		data_dir = dir;
-	}
+	auto config = openduck::StorageConfigFromEnvironment();
 	std::vector<std::string> databases;
 	for (size_t i = 1; i < args.size(); i++) {
-		if (args[i] == "--data-dir" && i + 1 < args.size()) {
-			data_dir = args[++i];
-		} else if (args[i].rfind("--data-dir=", 0) == 0) {
-			data_dir = args[i].substr(std::strlen("--data-dir="));
-		} else if (!args[i].empty() && args[i][0] == '-') {
-			UsageError("unknown flag \"" + args[i] + "\"", SNAPSHOT_HELP);
+		auto arg = args[i];
+		std::string inline_value;
+		bool has_inline_value = false;
+		if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
+			inline_value = arg.substr(arg.find('=') + 1);
+			arg = arg.substr(0, arg.find('='));
+			has_inline_value = true;
+		}
+		auto next_value = [&]() -> std::string {
+			if (has_inline_value) {
+				return inline_value;
+			}
+			if (i + 1 >= args.size()) {
+				UsageError("flag " + arg + " needs a value", SNAPSHOT_HELP);
+			}
+			return args[++i];
+		};
+		if (ParseStorageFlagOrExit(arg, next_value, config, SNAPSHOT_HELP)) {
+			continue;
+		} else if (!arg.empty() && arg[0] == '-') {
+			UsageError("unknown flag \"" + arg + "\"", SNAPSHOT_HELP);
 		} else {
-			databases.push_back(args[i]);
+			databases.push_back(arg);
 		}
 	}
-	auto metadata_path = (std::filesystem::path(data_dir) / "metadata.sqlite").string();
-	if (!std::filesystem::exists(metadata_path)) {
-		std::cerr << "openduck: no layered storage in \"" << data_dir << "\" (" << metadata_path
+	FinishStorageConfigOrExit(config, SNAPSHOT_HELP);
+	auto metadata_path = (std::filesystem::path(config.data_dir) / "metadata.sqlite").string();
+	if (config.metadata_url.empty() && !std::filesystem::exists(metadata_path)) {
+		std::cerr << "openduck: no layered storage in \"" << config.data_dir << "\" (" << metadata_path
 		          << " is missing; start the server with --storage layered)\n";
 		return 1;
 	}
 	try {
-		openduck::SqliteMetadataStore metadata(metadata_path);
+		auto metadata_store = openduck::MakeMetadataStore(config);
+		auto &metadata = *metadata_store;
 		auto known = metadata.ListDatabases();
 		if (databases.empty()) {
 			databases = known;
@@ -236,7 +265,7 @@ int Snapshot(const std::vector<std::string> &args) {
 		            "layers", "token");
 		for (auto &database : databases) {
 			if (std::find(known.begin(), known.end(), database) == known.end()) {
-				std::cerr << "openduck: no database \"" << database << "\" in " << metadata_path << "\n";
+				std::cerr << "openduck: no database \"" << database << "\" in " << metadata.Describe() << "\n";
 				return 1;
 			}
 			for (auto &snapshot : metadata.ListSnapshots(database)) {
@@ -279,7 +308,7 @@ int main(int argc, char **argv) {
 			std::cout << SNAPSHOT_HELP;
 			return 0;
 		}
-		std::cout << (!rest.empty() && rest[0] == "serve" ? SERVE_HELP : MAIN_HELP);
+		std::cout << Help(!rest.empty() && rest[0] == "serve" ? SERVE_HELP : MAIN_HELP);
 		return 0;
 	}
 	UsageError("unknown command \"" + command + "\"", MAIN_HELP);

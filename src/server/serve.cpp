@@ -6,6 +6,7 @@
 #include "server/query_log.hpp"
 #include "server/token_auth.hpp"
 #include "storage/database_store.hpp"
+#include "storage/storage_config.hpp"
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -50,7 +51,7 @@ int RunServe(const ServeOptions &options) {
 
 	std::unique_ptr<DatabaseStore> store;
 	try {
-		store = MakeDatabaseStore(options.storage, options.data_dir);
+		store = MakeDatabaseStore(options.storage);
 		auto databases = options.databases;
 		if (databases.empty() && store->ListDatabases().empty()) {
 			databases.push_back("mydb");

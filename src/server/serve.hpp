@@ -8,6 +8,8 @@
 
 #pragma once
 
+#include "storage/storage_config.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,9 +21,7 @@ struct ServeOptions {
 	uint16_t port = 7878;
 	//! Port for HTTP GET /health: -1 means port + 1, 0 turns it off.
 	int32_t health_port = -1;
-	std::string data_dir = "openduck-data";
-	//! "file" (one DuckDB file per database) or "layered" (differential storage).
-	std::string storage = "file";
+	StorageConfig storage;
 	std::vector<std::string> databases;
 	std::string token;
 	//! Clients with this token may only read.

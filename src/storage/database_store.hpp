@@ -39,10 +39,6 @@ public:
 //! file system or install code.
 void ApplyServerDatabaseOptions(duckdb::DBConfig &config);
 
-//! The store named by `openduck serve --storage KIND`: "file" (LocalFileDatabaseStore) or "layered"
-//! (LayeredDatabaseStore). Throws InvalidInputException for any other kind.
-std::unique_ptr<DatabaseStore> MakeDatabaseStore(const std::string &kind, const std::string &data_dir);
-
 //! Checks a database name: letters, digits, '_' and '-', starting with a letter or '_'. Throws
 //! InvalidInputException otherwise, so names are safe as file names.
 void ValidateDatabaseName(const std::string &name);

@@ -2,8 +2,6 @@
 
 #include "duckdb/common/virtual_file_system.hpp"
 #include "storage/filesystem/layered_file_system.hpp"
-#include "storage/metadata_store/sqlite_metadata_store.hpp"
-#include "storage/object_store/local_directory_object_store.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -52,15 +50,15 @@ bool LayeredDatabaseStore::HolderIsGone(const std::string &holder) {
 	return ::kill(pid, 0) != 0 && errno == ESRCH;
 }
 
-LayeredDatabaseStore::LayeredDatabaseStore(std::string data_dir_p)
-    : data_dir(std::move(data_dir_p)), holder(MakeHolderName()) {
+LayeredDatabaseStore::LayeredDatabaseStore(StorageConfig config_p)
+    : config(std::move(config_p)), data_dir(config.data_dir), holder(MakeHolderName()) {
 	std::error_code error;
 	fs::create_directories(data_dir, error);
 	if (error) {
 		throw duckdb::IOException("cannot create data directory \"%s\": %s", data_dir, error.message());
 	}
-	metadata = std::make_shared<SqliteMetadataStore>((fs::path(data_dir) / "metadata.sqlite").string());
-	objects = std::make_shared<LocalDirectoryObjectStore>((fs::path(data_dir) / "objects").string());
+	metadata = MakeMetadataStore(config);
+	objects = MakeObjectStore(config);
 	heartbeat = std::thread([this]() {
 		std::unique_lock<std::mutex> guard(heartbeat_lock);
 		while (!heartbeat_wakeup.wait_for(guard, std::chrono::milliseconds(LEASE_TTL_MS / 3),

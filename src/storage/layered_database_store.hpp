@@ -14,6 +14,7 @@
 #include "storage/filesystem/layer_space.hpp"
 #include "storage/metadata_store/metadata_store.hpp"
 #include "storage/object_store/object_store.hpp"
+#include "storage/storage_config.hpp"
 
 #include <condition_variable>
 #include <thread>
@@ -22,7 +23,7 @@ namespace openduck {
 
 class LayeredDatabaseStore : public DatabaseStore {
 public:
-	explicit LayeredDatabaseStore(std::string data_dir);
+	explicit LayeredDatabaseStore(StorageConfig config);
 	//! Closes the databases (DuckDB checkpoints, which seals), then releases the leases.
 	~LayeredDatabaseStore() override;
 
@@ -54,6 +55,7 @@ private:
 	void ImportPlainFile(LayerSpace &space, const std::string &name);
 	void RenewLeases();
 
+	StorageConfig config;
 	std::string data_dir;
 	std::string holder;
 	std::shared_ptr<MetadataStore> metadata;

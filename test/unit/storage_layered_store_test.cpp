@@ -12,6 +12,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
+StorageConfig LayeredConfig(const std::string &data_dir) {
+	StorageConfig config;
+	config.kind = "layered";
+	config.data_dir = data_dir;
+	return config;
+}
+
 std::string TempDataDir(const std::string &name) {
 	auto path = (fs::temp_directory_path() / ("openduck-layered-" + name + "-" + std::to_string(::getpid()))).string();
 	fs::remove_all(path);
@@ -39,7 +46,7 @@ void RunSql(duckdb::DuckDB &database, const std::string &sql) {
 TEST(StorageLayeredStore, CommitsSurviveReopenAndEachCommitPublishesASnapshot) {
 	auto dir = TempDataDir("reopen");
 	{
-		LayeredDatabaseStore store(dir);
+		LayeredDatabaseStore store(LayeredConfig(dir));
 		store.CreateDatabase("mydb");
 		EXPECT_EQ(store.ListDatabases(), std::vector<std::string> {"mydb"});
 		auto database = store.OpenDatabase("mydb");
@@ -58,7 +65,7 @@ TEST(StorageLayeredStore, CommitsSurviveReopenAndEachCommitPublishesASnapshot) {
 		EXPECT_GE(metadata.ListSnapshots("mydb").size(), 22u);
 	}
 	{
-		LayeredDatabaseStore store(dir);
+		LayeredDatabaseStore store(LayeredConfig(dir));
 		auto database = store.OpenDatabase("mydb");
 		ASSERT_TRUE(database);
 		EXPECT_EQ(Count(*database, "SELECT count(*) FROM t"), 20 + 199900);
@@ -67,7 +74,7 @@ TEST(StorageLayeredStore, CommitsSurviveReopenAndEachCommitPublishesASnapshot) {
 		RunSql(*database, "DELETE FROM t WHERE i >= 100000");
 	}
 	{
-		LayeredDatabaseStore store(dir);
+		LayeredDatabaseStore store(LayeredConfig(dir));
 		auto database = store.OpenDatabase("mydb");
 		EXPECT_EQ(Count(*database, "SELECT count(*) FROM t"), 20 + 99900);
 	}
@@ -87,9 +94,9 @@ TEST(StorageLayeredStore, HolderNames) {
 
 TEST(StorageLayeredStore, SecondStoreCannotOpenALiveWritersDatabase) {
 	auto dir = TempDataDir("two");
-	LayeredDatabaseStore first(dir);
+	LayeredDatabaseStore first(LayeredConfig(dir));
 	first.CreateDatabase("mydb");
-	LayeredDatabaseStore second(dir);
+	LayeredDatabaseStore second(LayeredConfig(dir));
 	EXPECT_THROW(second.OpenDatabase("mydb"), duckdb::IOException);
 	fs::remove_all(dir);
 }
@@ -104,7 +111,7 @@ TEST(StorageLayeredStore, PlainFileDatabasesAreImportedOnFirstOpen) {
 		RunSql(plain, "INSERT INTO t VALUES (-1)");
 	}
 	{
-		LayeredDatabaseStore store(dir);
+		LayeredDatabaseStore store(LayeredConfig(dir));
 		EXPECT_EQ(store.ListDatabases(), std::vector<std::string> {"legacy"});
 		auto database = store.OpenDatabase("legacy");
 		ASSERT_TRUE(database);
@@ -114,7 +121,7 @@ TEST(StorageLayeredStore, PlainFileDatabasesAreImportedOnFirstOpen) {
 	// From now on the layers are the database: the plain file is neither needed nor changed.
 	fs::rename(dir + "/legacy.duckdb", dir + "/legacy.backup");
 	{
-		LayeredDatabaseStore store(dir);
+		LayeredDatabaseStore store(LayeredConfig(dir));
 		auto database = store.OpenDatabase("legacy");
 		ASSERT_TRUE(database);
 		EXPECT_EQ(Count(*database, "SELECT count(*) FROM t"), 50002);
