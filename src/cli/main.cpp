@@ -1,6 +1,8 @@
 // The `openduck` command: serve databases over the OpenDuck protocol.
 #include "duckdb/common/error_data.hpp"
 #include "protocol/protocol_constants.hpp"
+#include "cli/cli_support.hpp"
+#include "cli/storage_commands.hpp"
 #include "cli/storage_flags.hpp"
 #include "server/serve.hpp"
 #include "storage/metadata_store/metadata_store.hpp"
@@ -21,6 +23,11 @@
 
 namespace {
 
+using openduck::Help;
+using openduck::UsageError;
+using openduck::ParseStorageFlagOrExit;
+using openduck::FinishStorageConfigOrExit;
+
 const char *MAIN_HELP = R"(openduck - an open, self-hosted distributed DuckDB
 
 Usage:
@@ -28,7 +35,9 @@ Usage:
 
 Commands:
   serve      Run the server (gateway and worker in one process) on the embedded defaults
-  snapshot   Inspect layered storage: openduck snapshot list [--data-dir DIR] [DB]
+  snapshot   Snapshots of layered storage: openduck snapshot list|create ...
+  clone      Zero-copy clone of a database: openduck clone SOURCE TARGET [--snapshot S]
+  gc         Expire old snapshots and delete unreferenced layers: openduck gc [DB...]
   version    Print the OpenDuck, protocol and DuckDB versions
   help       Show help for a command: openduck help serve
 
@@ -71,48 +80,6 @@ Health:
 SIGINT or SIGTERM stops the server cleanly.
 )";
 
-const char *SNAPSHOT_HELP = R"(openduck snapshot - inspect differential (layered) storage
-
-Usage:
-  openduck snapshot list [--data-dir DIR] [DB]
-
-Lists the snapshots of database DB (default: every database), oldest first: id, parent, creation
-time (UTC), number of layers and the fencing token of the writer that published it. Reads
-DIR/metadata.sqlite (DIR: --data-dir, else $OPENDUCK_DATA_DIR, else ./openduck-data); safe while a
-server is running.
-)";
-
-//! A help text with the shared storage flags filled in.
-std::string Help(const char *text) {
-	std::string help = text;
-	auto marker = help.find("%STORAGE_FLAGS%");
-	if (marker != std::string::npos) {
-		help.replace(marker, std::strlen("%STORAGE_FLAGS%"), openduck::STORAGE_FLAGS_HELP);
-	}
-	return help;
-}
-
-[[noreturn]] void UsageError(const std::string &message, const char *help) {
-	std::cerr << "openduck: " << message << "\n\n" << Help(help);
-	std::exit(2);
-}
-
-bool ParseStorageFlagOrExit(const std::string &arg, const std::function<std::string()> &next_value,
-                            openduck::StorageConfig &config, const char *help) {
-	try {
-		return openduck::ParseStorageFlag(arg, next_value, config);
-	} catch (std::exception &ex) {
-		UsageError(duckdb::ErrorData(ex).RawMessage(), help);
-	}
-}
-
-void FinishStorageConfigOrExit(openduck::StorageConfig &config, const char *help) {
-	try {
-		openduck::FinishStorageConfig(config);
-	} catch (std::exception &ex) {
-		UsageError(duckdb::ErrorData(ex).RawMessage(), help);
-	}
-}
 
 bool ParsePort(const std::string &text, uint16_t &port) {
 	if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos) {
@@ -200,88 +167,6 @@ int Serve(const std::vector<std::string> &args) {
 	return openduck::RunServe(options);
 }
 
-std::string FormatMilliseconds(int64_t milliseconds) {
-	auto seconds = static_cast<std::time_t>(milliseconds / 1000);
-	std::tm parts {};
-	gmtime_r(&seconds, &parts);
-	char text[64];
-	std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &parts);
-	char with_millis[80];
-	std::snprintf(with_millis, sizeof(with_millis), "%s.%03d", text, static_cast<int>(milliseconds % 1000));
-	return with_millis;
-}
-
-int Snapshot(const std::vector<std::string> &args) {
-	if (args.empty() || args[0] == "-h" || args[0] == "--help") {
-		std::cout << SNAPSHOT_HELP;
-		return args.empty() ? 2 : 0;
-	}
-	if (args[0] != "list") {
-		UsageError("unknown snapshot command \"" + args[0] + "\"", SNAPSHOT_HELP);
-	}
-	auto config = openduck::StorageConfigFromEnvironment();
-	std::vector<std::string> databases;
-	for (size_t i = 1; i < args.size(); i++) {
-		auto arg = args[i];
-		std::string inline_value;
-		bool has_inline_value = false;
-		if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
-			inline_value = arg.substr(arg.find('=') + 1);
-			arg = arg.substr(0, arg.find('='));
-			has_inline_value = true;
-		}
-		auto next_value = [&]() -> std::string {
-			if (has_inline_value) {
-				return inline_value;
-			}
-			if (i + 1 >= args.size()) {
-				UsageError("flag " + arg + " needs a value", SNAPSHOT_HELP);
-			}
-			return args[++i];
-		};
-		if (ParseStorageFlagOrExit(arg, next_value, config, SNAPSHOT_HELP)) {
-			continue;
-		} else if (!arg.empty() && arg[0] == '-') {
-			UsageError("unknown flag \"" + arg + "\"", SNAPSHOT_HELP);
-		} else {
-			databases.push_back(arg);
-		}
-	}
-	FinishStorageConfigOrExit(config, SNAPSHOT_HELP);
-	auto metadata_path = (std::filesystem::path(config.data_dir) / "metadata.sqlite").string();
-	if (config.metadata_url.empty() && !std::filesystem::exists(metadata_path)) {
-		std::cerr << "openduck: no layered storage in \"" << config.data_dir << "\" (" << metadata_path
-		          << " is missing; start the server with --storage layered)\n";
-		return 1;
-	}
-	try {
-		auto metadata_store = openduck::MakeMetadataStore(config);
-		auto &metadata = *metadata_store;
-		auto known = metadata.ListDatabases();
-		if (databases.empty()) {
-			databases = known;
-		}
-		std::printf("%-20s %10s %10s  %-23s %8s %8s\n", "database", "snapshot", "parent", "created_at (UTC)",
-		            "layers", "token");
-		for (auto &database : databases) {
-			if (std::find(known.begin(), known.end(), database) == known.end()) {
-				std::cerr << "openduck: no database \"" << database << "\" in " << metadata.Describe() << "\n";
-				return 1;
-			}
-			for (auto &snapshot : metadata.ListSnapshots(database)) {
-				std::printf("%-20s %10lld %10s  %-23s %8llu %8lld\n", database.c_str(), (long long)snapshot.id,
-				            snapshot.parent ? std::to_string(snapshot.parent).c_str() : "-",
-				            FormatMilliseconds(snapshot.created_at_ms).c_str(),
-				            (unsigned long long)snapshot.layer_count, (long long)snapshot.fencing_token);
-			}
-		}
-	} catch (std::exception &ex) {
-		std::cerr << "openduck: " << duckdb::ErrorData(ex).RawMessage() << "\n";
-		return 1;
-	}
-	return 0;
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -296,7 +181,13 @@ int main(int argc, char **argv) {
 		return Serve(rest);
 	}
 	if (command == "snapshot") {
-		return Snapshot(rest);
+		return openduck::RunSnapshotCommand(rest);
+	}
+	if (command == "clone") {
+		return openduck::RunCloneCommand(rest);
+	}
+	if (command == "gc") {
+		return openduck::RunGcCommand(rest);
 	}
 	if (command == "version" || command == "--version") {
 		std::cout << "openduck " << OPENDUCK_VERSION << " (protocol " << openduck::PROTOCOL_VERSION << ", DuckDB "
@@ -304,8 +195,7 @@ int main(int argc, char **argv) {
 		return 0;
 	}
 	if (command == "help") {
-		if (!rest.empty() && rest[0] == "snapshot") {
-			std::cout << SNAPSHOT_HELP;
+		if (!rest.empty() && openduck::PrintStorageCommandHelp(rest[0])) {
 			return 0;
 		}
 		std::cout << Help(!rest.empty() && rest[0] == "serve" ? SERVE_HELP : MAIN_HELP);

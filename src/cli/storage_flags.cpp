@@ -24,6 +24,8 @@ const char *STORAGE_FLAGS_HELP =
       --s3-region REGION     Default: $AWS_REGION, else $AWS_DEFAULT_REGION, else us-east-1
       --cache-dir DIR        Local read cache for layers of a remote store. Default: DIR/cache
       --cache-size SIZE      Cache cap, e.g. 512MB or 8GB. Default: 8GB
+      --replica              Serve as a read replica: read-only, always the newest published
+                             snapshot (needs shared --metadata/--store, or the same --data-dir)
       --retention DURATION   How long snapshots stay available for time travel before garbage
                              collection may remove them, e.g. 30s, 12h, 7d. Named snapshots stay.
                              Default: 7d
@@ -63,6 +65,8 @@ bool ParseStorageFlag(const std::string &arg, const std::function<std::string()>
 		config.cache_dir = next_value();
 	} else if (arg == "--cache-size") {
 		config.cache_bytes = ParseByteSize(next_value());
+	} else if (arg == "--replica") {
+		config.replica = true;
 	} else if (arg == "--retention") {
 		config.retention_ms = ParseDurationMilliseconds(next_value());
 	} else {
@@ -74,7 +78,10 @@ bool ParseStorageFlag(const std::string &arg, const std::function<std::string()>
 void FinishStorageConfig(StorageConfig &config) {
 	config.ApplyEnvironment([](const char *name) { return std::getenv(name); });
 	if (config.kind.empty()) {
-		config.kind = config.UsesSharedServices() ? "layered" : "file";
+		config.kind = config.UsesSharedServices() || config.replica ? "layered" : "file";
+	}
+	if (config.replica && config.kind != "layered") {
+		throw duckdb::InvalidInputException("--replica needs layered storage (drop --storage file)");
 	}
 	if (config.kind != "file" && config.kind != "layered") {
 		throw duckdb::InvalidInputException("invalid storage kind \"%s\" (file or layered)", config.kind);

@@ -4,6 +4,7 @@
 #include "duckdb/main/extension/extension_loader.hpp"
 #include "duckdb/main/secret/secret.hpp"
 #include "functions/openduck_query_functions.hpp"
+#include "functions/openduck_snapshot_functions.hpp"
 #include "pushdown/query_pushdown.hpp"
 #include "scan/scan_limit_pushdown.hpp"
 #include "storage/openduck_storage_extension.hpp"
@@ -57,6 +58,9 @@ static void LoadInternal(ExtensionLoader &loader) {
 	RegisterSecrets(loader);
 	loader.RegisterFunction(GetOpenDuckQueryFunction());
 	loader.RegisterFunction(GetOpenDuckExecuteFunction());
+	loader.RegisterFunction(GetOpenDuckSnapshotsFunction());
+	loader.RegisterFunction(GetOpenDuckCreateSnapshotFunction());
+	RegisterCreateDatabaseParser(config);
 	RegisterQueryPushdown(loader);
 	OptimizerExtension::Register(config, GetScanLimitPushdownOptimizer());
 }

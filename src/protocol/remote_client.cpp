@@ -102,7 +102,11 @@ std::unique_ptr<RemoteResult> RemoteClient::Execute(const std::string &database,
 std::unique_ptr<RemoteSession> RemoteClient::OpenSession(const std::string &database, bool read_only,
                                                          const std::function<bool()> &is_interrupted) {
 	WaitForConnection(is_interrupted);
-	return std::unique_ptr<RemoteSession>(new RemoteSession(channel, database, read_only));
+	return std::unique_ptr<RemoteSession>(new RemoteSession(channel, database, read_only, snapshot));
+}
+
+void RemoteClient::SetSnapshot(std::string snapshot_p) {
+	snapshot = std::move(snapshot_p);
 }
 
 std::unique_ptr<RemoteUpload> RemoteClient::StartUpload(const std::string &database, const std::string &sql,
@@ -147,6 +151,7 @@ void RemoteClient::CompleteRequest(v1::ExecuteQueryRequest &request) {
 	request.set_protocol_version(PROTOCOL_VERSION);
 	request.set_arrow_format_version(CLIENT_ARROW_FORMAT_VERSION);
 	request.set_max_chunk_bytes(config.max_message_bytes > 0 ? config.max_message_bytes : DEFAULT_MAX_MESSAGE_BYTES);
+	request.set_snapshot(snapshot);
 }
 
 } // namespace openduck

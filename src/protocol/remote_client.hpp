@@ -43,6 +43,8 @@ public:
 	//! Fails with IOException naming the endpoint if no connection comes up within the connect
 	//! timeout, or PermissionException when the token is rejected.
 	void CheckConnection(const std::string &database);
+	//! Every later request (and session) reads this past state of its database; empty: the newest.
+	void SetSnapshot(std::string snapshot);
 	//! Starts `sql` on `database` and returns its result at once; the server's answer (or error,
 	//! thrown as the DuckDB exception type the server raised) comes with the first use of the
 	//! result. `is_interrupted` is polled while waiting for the connection to come up.
@@ -77,6 +79,7 @@ private:
 
 	EndpointConfig config;
 	std::shared_ptr<RemoteChannel> channel;
+	std::string snapshot;
 };
 
 } // namespace openduck

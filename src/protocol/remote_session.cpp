@@ -7,12 +7,14 @@
 
 namespace openduck {
 
-RemoteSession::RemoteSession(std::shared_ptr<RemoteChannel> channel_p, const std::string &database, bool read_only)
+RemoteSession::RemoteSession(std::shared_ptr<RemoteChannel> channel_p, const std::string &database, bool read_only,
+                             const std::string &snapshot)
     : channel(std::move(channel_p)) {
 	v1::OpenSessionRequest request;
 	request.set_protocol_version(PROTOCOL_VERSION);
 	request.set_database(database);
 	request.set_read_only(read_only);
+	request.set_snapshot(snapshot);
 	channel->PrepareContext(context);
 	reader = channel->stub->OpenSession(&context, request);
 	v1::SessionEvent event;

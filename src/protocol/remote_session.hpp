@@ -20,7 +20,8 @@ namespace openduck {
 class RemoteSession {
 public:
 	//! Opens the session; throws the server's error (unknown database, bad token...).
-	RemoteSession(std::shared_ptr<RemoteChannel> channel, const std::string &database, bool read_only);
+	RemoteSession(std::shared_ptr<RemoteChannel> channel, const std::string &database, bool read_only,
+	              const std::string &snapshot = std::string());
 	//! Ends the session: the server rolls back whatever it did not commit.
 	~RemoteSession();
 

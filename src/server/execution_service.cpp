@@ -8,6 +8,7 @@
 #include "protocol/status_mapping.hpp"
 #include "server/query_log.hpp"
 #include "server/catalog_version_function.hpp"
+#include "server/snapshot_functions.hpp"
 #include "server/upload_function.hpp"
 #include "server/upload_source.hpp"
 
@@ -198,10 +199,11 @@ grpc::Status ExecutionService::CheckProtocolVersion(uint32_t client_version) {
 }
 
 std::shared_ptr<duckdb::DuckDB> ExecutionService::OpenInstance(grpc::ServerContext &context, const std::string &name,
-                                                               grpc::Status &status) {
+                                                               const std::string &snapshot, grpc::Status &status) {
 	std::shared_ptr<duckdb::DuckDB> instance;
 	try {
-		instance = store.OpenDatabase(name);
+		instance = snapshot.empty() ? store.OpenDatabase(name)
+		                            : store.OpenSnapshot(name, SnapshotSelector::Parse(snapshot));
 	} catch (std::exception &ex) {
 		status = ErrorStatus(context, duckdb::ErrorData(ex));
 		return nullptr;
@@ -231,6 +233,7 @@ std::shared_ptr<duckdb::DuckDB> ExecutionService::OpenInstance(grpc::ServerConte
 		try {
 			RegisterUploadFunction(*instance->instance);
 			RegisterCatalogVersionFunction(*instance->instance);
+			RegisterSnapshotFunctions(*instance->instance, store, name);
 		} catch (std::exception &ex) {
 			duckdb::ErrorData error(ex);
 			status = grpc::Status(grpc::StatusCode::INTERNAL, "cannot register OpenDuck's server functions in database \"" +
@@ -369,7 +372,7 @@ grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const 
 		in_session.set_database(session->database);
 		return Run(*context, in_session, session->instance, session->connection, options, started, *response);
 	}
-	auto instance = OpenInstance(*context, request->database(), status);
+	auto instance = OpenInstance(*context, request->database(), request->snapshot(), status);
 	if (!instance) {
 		return status;
 	}
@@ -388,7 +391,7 @@ grpc::Status ExecutionService::OpenSession(grpc::ServerContext *context, const v
 	if (!status.ok()) {
 		return status;
 	}
-	auto instance = OpenInstance(*context, request->database(), status);
+	auto instance = OpenInstance(*context, request->database(), request->snapshot(), status);
 	if (!instance) {
 		return status;
 	}
@@ -514,7 +517,7 @@ grpc::Status ExecutionService::ExecuteWithUpload(grpc::ServerContext *context,
 			}
 		}
 	} else {
-		auto instance = OpenInstance(*context, request.database(), status);
+		auto instance = OpenInstance(*context, request.database(), request.snapshot(), status);
 		if (instance) {
 			status = run(request, instance, std::make_shared<duckdb::Connection>(*instance));
 		}

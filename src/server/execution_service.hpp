@@ -65,10 +65,10 @@ private:
 	//! Authenticates the call; `read_only` becomes true for a read-only token.
 	grpc::Status CheckCall(const grpc::ServerContext &context, bool *read_only = nullptr) const;
 	static grpc::Status CheckProtocolVersion(uint32_t client_version);
-	//! The served database `name` with openduck_upload() registered; NOT_FOUND (or the storage
-	//! error) in `status` when there is none.
+	//! The served database `name` (at `snapshot` when not empty) with OpenDuck's server functions
+	//! registered; NOT_FOUND (or the storage error) in `status` when there is none.
 	std::shared_ptr<duckdb::DuckDB> OpenInstance(grpc::ServerContext &context, const std::string &name,
-	                                             grpc::Status &status);
+	                                             const std::string &snapshot, grpc::Status &status);
 	//! Runs `request` on `connection` and fills `response`: inline, or as a pending result.
 	grpc::Status Run(grpc::ServerContext &context, const v1::ExecuteQueryRequest &request,
 	                 std::shared_ptr<duckdb::DuckDB> instance, std::shared_ptr<duckdb::Connection> connection,

@@ -57,7 +57,12 @@ int RunServe(const ServeOptions &options) {
 			databases.push_back("mydb");
 		}
 		for (auto &name : databases) {
-			store->CreateDatabase(name);
+			try {
+				store->CreateDatabase(name);
+			} catch (duckdb::IOException &ex) {
+				// A damaged or unreachable database must not take the others down: its own requests report why.
+				LogEvent("database \"" + name + "\" is unavailable: " + duckdb::ErrorData(ex).RawMessage());
+			}
 		}
 	} catch (std::exception &ex) {
 		LogEvent(std::string("cannot start: ") + duckdb::ErrorData(ex).RawMessage());

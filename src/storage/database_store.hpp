@@ -11,6 +11,7 @@
 #pragma once
 
 #include "duckdb.hpp"
+#include "storage/snapshot_selector.hpp"
 
 #include <memory>
 #include <mutex>
@@ -19,6 +20,16 @@
 #include <vector>
 
 namespace openduck {
+
+struct SnapshotInfo {
+	int64_t id = 0;
+	//! The snapshot this one was made from (for a clone's first snapshot: the source's), 0 for none.
+	int64_t parent = 0;
+	int64_t created_at_ms = 0;
+	std::string name;
+	uint64_t layer_count = 0;
+	bool newest = false;
+};
 
 class DatabaseStore {
 public:
@@ -33,6 +44,17 @@ public:
 	virtual std::shared_ptr<duckdb::DuckDB> OpenDatabase(const std::string &name) = 0;
 	//! One line describing the store for the start-up log.
 	virtual std::string Describe() const = 0;
+
+	//! A read-only engine over a past state of a database. Throws InvalidInputException when there is no such
+	//! snapshot, NotImplementedException when the store keeps no snapshots.
+	virtual std::shared_ptr<duckdb::DuckDB> OpenSnapshot(const std::string &name, const SnapshotSelector &at);
+	//! The database's snapshots, oldest first.
+	virtual std::vector<SnapshotInfo> ListSnapshots(const std::string &name);
+	//! Names the database's newest snapshot (every acknowledged commit is in it), so it outlives retention.
+	virtual SnapshotInfo CreateNamedSnapshot(const std::string &name, const std::string &snapshot_name);
+	//! Creates database target as a zero-copy clone of source at a snapshot: metadata only, constant time.
+	virtual SnapshotInfo CloneDatabase(const std::string &source, const SnapshotSelector &at,
+	                                   const std::string &target);
 };
 
 //! The engine options every served database gets, whatever the store: remote SQL must not reach the server's

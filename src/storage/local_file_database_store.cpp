@@ -10,28 +10,6 @@ namespace fs = std::filesystem;
 
 static constexpr const char *DATABASE_FILE_SUFFIX = ".duckdb";
 
-void ValidateDatabaseName(const std::string &name) {
-	bool valid = !name.empty() && name.size() <= 128 &&
-	             (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
-	for (char c : name) {
-		valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
-	}
-	if (!valid) {
-		throw duckdb::InvalidInputException("invalid database name \"%s\": use letters, digits, '_' and '-', "
-		                                    "starting with a letter",
-		                                    name);
-	}
-}
-
-void ApplyServerDatabaseOptions(duckdb::DBConfig &config) {
-	// Remote clients must not reach the server's file system or install code through SQL.
-	config.SetOptionByName("enable_external_access", duckdb::Value::BOOLEAN(false));
-	config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
-	config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
-	// Only this server's DuckDB opens these files, so new databases may use every type (VARIANT...).
-	config.SetOptionByName("storage_compatibility_version", duckdb::Value("latest"));
-}
-
 LocalFileDatabaseStore::LocalFileDatabaseStore(std::string data_dir_p) : data_dir(std::move(data_dir_p)) {
 	std::error_code error;
 	fs::create_directories(data_dir, error);

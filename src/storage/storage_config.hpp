@@ -42,6 +42,9 @@ struct StorageConfig {
 	//! Local read cache of object-store layers (remote stores only). Empty: <data_dir>/cache.
 	std::string cache_dir;
 	uint64_t cache_bytes = 8ULL * 1024 * 1024 * 1024;
+	//! A read replica: serves the newest published snapshot of every database, read-only, moving to the newest
+	//! one at the start of each request; never takes a writer lease.
+	bool replica = false;
 	//! How long snapshots stay reachable for time travel before GC may drop them (named snapshots stay).
 	int64_t retention_ms = 7LL * 24 * 3600 * 1000;
 

@@ -155,7 +155,7 @@ TEST(AttachOptions, ErrorsNeverContainTheToken) {
 	    {{"token", SECRET}, {"read_only", SECRET}},
 	    {{"token", SECRET}, {"endpoint", SECRET + " x"}},
 	    {{SECRET, "1"}},
-	    {{"token", SECRET}, {"snapshot", SECRET}},
+	    {{"token", SECRET}, {"snapshot", ""}},
 	};
 	for (auto &options : option_sets) {
 		auto sources = Sources("openduck:db");
@@ -281,9 +281,21 @@ TEST(AttachOptions, ResolveErrors) {
 	EXPECT_NE(message.find("connect_timeout"), std::string::npos) << message;
 
 	EXPECT_NE(ResolveError(Sources("db?endpoint=")), "");
-	EXPECT_NE(ResolveError(Sources("db?snapshot=1")), "");
+	EXPECT_NE(ResolveError(Sources("db?snapshot=")), "");
 
 	AttachSources bad_name;
 	bad_name.path.database = "1bad";
 	EXPECT_NE(ResolveError(bad_name), "");
+}
+
+TEST(AttachOptions, SnapshotReadsAPastStateReadOnly) {
+	auto settings = ResolveAttachSettings(Sources("openduck:db?snapshot=before-migration"));
+	EXPECT_EQ(settings.snapshot, "before-migration");
+	EXPECT_TRUE(settings.read_only);
+	auto by_time = ResolveAttachSettings(Sources("openduck:db?snapshot=2026-11-22%2004:30:00"));
+	EXPECT_EQ(by_time.snapshot, "2026-11-22 04:30:00");
+	EXPECT_TRUE(by_time.read_only);
+	auto newest = ResolveAttachSettings(Sources("openduck:db"));
+	EXPECT_EQ(newest.snapshot, "");
+	EXPECT_FALSE(newest.read_only);
 }

@@ -47,7 +47,7 @@ struct Stores {
 	std::unique_ptr<LayerSpace> OpenSpace(const std::string &holder) {
 		// The previous writer (if any) "crashed": its holder counts as gone.
 		auto lease = metadata->AcquireWriterLease("db", holder, 60000, [](const std::string &) { return true; });
-		auto space = std::unique_ptr<LayerSpace>(new LayerSpace("db", objects, metadata, lease, 60000));
+		auto space = std::unique_ptr<LayerSpace>(new LayerSpace("db", std::make_shared<LayerReaderCache>(objects), metadata, lease, 60000));
 		space->Load();
 		return space;
 	}
@@ -90,53 +90,6 @@ TEST(StorageObjectStore, PutGetListDelete) {
 	for (auto bad : {"", "/abs", "a/../b", "..", "a//b", "a/", "a b", "a/./b"}) {
 		EXPECT_THROW(store.Put(bad, "x"), duckdb::InvalidInputException) << bad;
 	}
-}
-
-TEST(StorageMetadata, LeaseAndFencing) {
-	TempDir dir;
-	SqliteMetadataStore metadata(dir.path + "/m.sqlite");
-	metadata.CreateDatabase("db");
-	metadata.CreateDatabase("db");
-	EXPECT_EQ(metadata.ListDatabases(), std::vector<std::string> {"db"});
-	auto first = metadata.AcquireWriterLease("db", "a", 60000, nullptr);
-	EXPECT_EQ(first.fencing_token, 1);
-	// Held and alive: a second writer is refused.
-	try {
-		metadata.AcquireWriterLease("db", "b", 60000, nullptr);
-		FAIL() << "second writer got the lease";
-	} catch (duckdb::IOException &ex) {
-		EXPECT_NE(Message(ex).find("another writer (a)"), std::string::npos) << Message(ex);
-	}
-	// The holder is known to be gone: taken over at once, with a larger token.
-	auto second = metadata.AcquireWriterLease("db", "b", 60000, [](const std::string &holder) { return holder == "a"; });
-	EXPECT_EQ(second.fencing_token, 2);
-	// The stale writer can neither renew nor publish.
-	EXPECT_FALSE(metadata.RenewWriterLease(first, 60000));
-	LayerRecord layer;
-	layer.object_key = "db/layers/1";
-	EXPECT_THROW(metadata.PublishSnapshot(first, 0, layer, 60000), duckdb::IOException);
-	EXPECT_EQ(metadata.LatestSnapshot("db").id, 0);
-	auto s1 = metadata.PublishSnapshot(second, 0, layer, 60000);
-	layer.object_key = "db/layers/2";
-	// Publishing on top of an old parent is refused too.
-	EXPECT_THROW(metadata.PublishSnapshot(second, 0, layer, 60000), duckdb::IOException);
-	auto s2 = metadata.PublishSnapshot(second, s1.id, layer, 60000);
-	layer.object_key = "db/layers/3";
-	auto s3 = metadata.PublishSnapshot(second, s2.id, layer, 60000);
-	EXPECT_EQ(s3.parent, s2.id);
-	EXPECT_EQ(s3.layer_count, 3u);
-	auto layers = metadata.SnapshotLayers(s3.id);
-	ASSERT_EQ(layers.size(), 3u);
-	EXPECT_EQ(layers[0].object_key, "db/layers/1");
-	EXPECT_EQ(layers[2].object_key, "db/layers/3");
-	EXPECT_EQ(metadata.SnapshotLayers(s2.id).size(), 2u);
-	EXPECT_EQ(metadata.ListSnapshots("db").size(), 3u);
-	// An expired lease is free; release keeps the token counter.
-	metadata.ReleaseWriterLease(second);
-	auto third = metadata.AcquireWriterLease("db", "c", 1, nullptr);
-	EXPECT_EQ(third.fencing_token, 3);
-	usleep(5000);
-	EXPECT_EQ(metadata.AcquireWriterLease("db", "d", 60000, nullptr).fencing_token, 4);
 }
 
 TEST(StorageLayerSpace, RandomOperationsSurviveReopen) {
@@ -236,7 +189,7 @@ TEST(StorageLayerSpace, StaleWriterCannotPublish) {
 	}
 	// And it refuses further writes rather than pretending.
 	EXPECT_THROW(old_writer->Write(id, 0, "x", 1), duckdb::IOException);
-	auto space = std::unique_ptr<LayerSpace>(new LayerSpace("db", stores.objects, stores.metadata, new_writer, 60000));
+	auto space = std::unique_ptr<LayerSpace>(new LayerSpace("db", std::make_shared<LayerReaderCache>(stores.objects), stores.metadata, new_writer, 60000));
 	space->Load();
 	EXPECT_EQ(ReadAll(*space, "db.duckdb"), "committed");
 }

@@ -398,7 +398,8 @@ DatabaseSize OpenDuckCatalog::GetDatabaseSize(ClientContext &context) {
 }
 
 std::string OpenDuckCatalog::GetDBPath() {
-	return "openduck:" + settings.database;
+	// Never the token; the snapshot tells which past state this attach reads.
+	return "openduck:" + settings.database + (settings.snapshot.empty() ? "" : "?snapshot=" + settings.snapshot);
 }
 
 void OpenDuckCatalog::DropSchema(ClientContext &context, DropInfo &info) {

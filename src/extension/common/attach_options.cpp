@@ -299,9 +299,14 @@ AttachSettings ResolveAttachSettings(const AttachSources &sources) {
 		}
 		settings.max_message_bytes = bytes;
 	}
-	if (FindExplicit(sources, "snapshot")) {
-		// Reserved: silently reading the latest data instead of a requested snapshot would be wrong.
-		throw InvalidInputException("OpenDuck snapshot is reserved and not supported yet");
+	if (auto snapshot = FindExplicit(sources, "snapshot")) {
+		if (snapshot->empty()) {
+			throw InvalidInputException("OpenDuck snapshot must not be empty: use a snapshot id, a snapshot name or "
+			                            "a time such as 2026-11-22 04:30:00");
+		}
+		// A past state cannot change: the attach reads only.
+		settings.snapshot = *snapshot;
+		settings.read_only = true;
 	}
 	return settings;
 }

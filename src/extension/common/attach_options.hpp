@@ -28,7 +28,7 @@ std::string PercentDecode(const std::string &text, bool plus_is_space);
 //! Accepts "openduck:NAME", "od:NAME" and bare "NAME", each optionally followed by "?k=v&k=v".
 //! Throws InvalidInputException (naming the problem but never echoing a token) when the name is
 //! empty or invalid, or a parameter is unknown or repeated. Known parameters: endpoint, token,
-//! connect_timeout, max_message_size, snapshot (reserved), read_only.
+//! connect_timeout, max_message_size, snapshot, read_only.
 AttachPath ParseAttachPath(const std::string &path);
 
 struct AttachSettings {
@@ -36,6 +36,8 @@ struct AttachSettings {
 	std::string endpoint;
 	std::string token;
 	bool read_only = false;
+	//! A past state to read (snapshot id, name or time); empty for the newest. Implies read_only.
+	std::string snapshot;
 	double connect_timeout_seconds = 5;
 	int64_t max_message_bytes = 0;
 };

@@ -59,11 +59,11 @@ struct OpenDuckQueryGlobalState : public GlobalTableFunctionState {
 	bool done = false;
 };
 
-static unique_ptr<FunctionData> OpenDuckQueryBind(ClientContext &context, TableFunctionBindInput &input,
-                                                  vector<LogicalType> &return_types, vector<string> &names) {
+unique_ptr<FunctionData> BindRemoteQuery(ClientContext &context, OpenDuckCatalog &catalog, std::string sql,
+                                         vector<LogicalType> &return_types, vector<string> &names) {
 	auto data = make_uniq<OpenDuckQueryBindData>();
-	data->catalog = &GetRemoteCatalog(context, input.inputs[0]);
-	data->sql = GetSQLArgument(input.inputs[1]);
+	data->catalog = &catalog;
+	data->sql = std::move(sql);
 	// Binding may happen more than once per execution (relations, prepared statements), so learn the
 	// types without running anything: from the shape cache, else by a describe-only request. Only SQL
 	// that cannot be prepared alone (statements that depend on each other) runs at bind time, once,
@@ -97,6 +97,12 @@ static unique_ptr<FunctionData> OpenDuckQueryBind(ClientContext &context, TableF
 		names.push_back("success");
 	}
 	return std::move(data);
+}
+
+static unique_ptr<FunctionData> OpenDuckQueryBind(ClientContext &context, TableFunctionBindInput &input,
+                                                  vector<LogicalType> &return_types, vector<string> &names) {
+	return BindRemoteQuery(context, GetRemoteCatalog(context, input.inputs[0]), GetSQLArgument(input.inputs[1]),
+	                       return_types, names);
 }
 
 static unique_ptr<GlobalTableFunctionState> OpenDuckQueryInit(ClientContext &context, TableFunctionInitInput &input) {
@@ -208,12 +214,16 @@ static InsertionOrderPreservingMap<string> OpenDuckQueryToString(TableFunctionTo
 	return result;
 }
 
-TableFunction GetOpenDuckQueryFunction() {
-	TableFunction function("openduck_query", {LogicalType::VARCHAR, LogicalType::VARCHAR}, OpenDuckQueryScan,
-	                       OpenDuckQueryBind, OpenDuckQueryInit);
+TableFunction MakeRemoteQueryFunction(const std::string &name, vector<LogicalType> arguments,
+                                      table_function_bind_t bind) {
+	TableFunction function(name, std::move(arguments), OpenDuckQueryScan, bind, OpenDuckQueryInit);
 	function.to_string = OpenDuckQueryToString;
 	function.table_scan_progress = OpenDuckQueryProgress;
 	return function;
+}
+
+TableFunction GetOpenDuckQueryFunction() {
+	return MakeRemoteQueryFunction("openduck_query", {LogicalType::VARCHAR, LogicalType::VARCHAR}, OpenDuckQueryBind);
 }
 
 struct OpenDuckExecuteBindData : public TableFunctionData {

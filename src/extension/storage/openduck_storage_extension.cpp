@@ -63,7 +63,7 @@ static unique_ptr<Catalog> OpenDuckAttach(optional_ptr<StorageExtensionInfo> sto
 	EnableQueryPushdown(context);
 
 	// What DuckDB keeps about this ATTACH is shown by duckdb_databases(): keep secrets out of it.
-	info.path = "openduck:" + settings.database;
+	info.path = "openduck:" + settings.database + (settings.snapshot.empty() ? "" : "?snapshot=" + settings.snapshot);
 	for (auto it = options.options.begin(); it != options.options.end();) {
 		if (LowerCase(it->first) == "token") {
 			it = options.options.erase(it);
@@ -79,6 +79,7 @@ static unique_ptr<Catalog> OpenDuckAttach(optional_ptr<StorageExtensionInfo> sto
 	endpoint.connect_timeout_seconds = settings.connect_timeout_seconds;
 	endpoint.max_message_bytes = settings.max_message_bytes;
 	auto client = std::make_shared<RemoteClient>(endpoint);
+	client->SetSnapshot(settings.snapshot);
 	client->CheckConnection(settings.database);
 	return make_uniq<OpenDuckCatalog>(db, std::move(settings), std::move(client));
 }

@@ -1,6 +1,7 @@
 #include "storage/filesystem/layer_space.hpp"
 
 #include "duckdb.hpp"
+#include "storage/filesystem/layer_merge.hpp"
 #include "storage/layers/layer_writer.hpp"
 
 #include <cstdio>
@@ -22,40 +23,76 @@ LayerSpace::Piece LayerSpace::Piece::Advanced(uint64_t delta) const {
 	return result;
 }
 
-LayerSpace::LayerSpace(std::string database_p, std::shared_ptr<ObjectStore> objects_p,
+LayerSpace::LayerSpace(std::string database_p, std::shared_ptr<LayerReaderCache> layers_p,
                        std::shared_ptr<MetadataStore> metadata_p, WriterLease lease_p, int64_t lease_ttl_ms_p)
-    : database(std::move(database_p)), objects(std::move(objects_p)), metadata(std::move(metadata_p)),
+    : database(std::move(database_p)), layers(std::move(layers_p)), metadata(std::move(metadata_p)),
       lease(std::move(lease_p)), lease_ttl_ms(lease_ttl_ms_p) {
 }
 
-std::shared_ptr<const LayerReader> LayerSpace::OpenLayer(const std::string &object_key) {
-	auto store = objects;
-	auto key = object_key;
-	uint64_t size;
-	try {
-		size = store->Size(key);
-	} catch (std::exception &ex) {
-		throw duckdb::IOException("database \"%s\", layer \"%s\": the layer object is missing: %s", database, key,
-		                          duckdb::ErrorData(ex).RawMessage());
-	}
-	return std::make_shared<const LayerReader>(
-	    database, key, size,
-	    [store, key](uint64_t offset, uint64_t length, char *out) { store->Get(key, offset, length, out); });
+LayerSpace::LayerSpace(std::string database_p, std::shared_ptr<LayerReaderCache> layers_p,
+                       std::shared_ptr<MetadataStore> metadata_p)
+    : database(std::move(database_p)), layers(std::move(layers_p)), metadata(std::move(metadata_p)),
+      read_only(true) {
 }
 
-void LayerSpace::Load() {
+std::shared_ptr<const LayerReader> LayerSpace::OpenLayer(const std::string &object_key) {
+	return layers->Open(database, object_key);
+}
+
+void LayerSpace::Load(int64_t wanted_snapshot) {
 	std::lock_guard<std::mutex> guard(lock);
-	auto snapshot = metadata->LatestSnapshot(database);
+	auto snapshot = wanted_snapshot == 0 ? metadata->LatestSnapshot(database) : metadata->GetSnapshot(database, wanted_snapshot);
+	if (wanted_snapshot != 0 && snapshot.id == 0) {
+		throw duckdb::InvalidInputException("database \"%s\" has no snapshot %lld", database, (long long)wanted_snapshot);
+	}
 	snapshot_id = snapshot.id;
 	if (snapshot.id == 0) {
 		return;
 	}
 	for (auto &layer : metadata->SnapshotLayers(snapshot.id)) {
-		ApplyLayer(OpenLayer(layer.object_key));
+		ApplyLayer(OpenLayer(layer.object_key), layer.size_bytes);
 	}
+	AdoptFileNames();
 }
 
-void LayerSpace::ApplyLayer(std::shared_ptr<const LayerReader> layer) {
+void LayerSpace::AdoptFileNames() {
+	// DuckDB names a database's files after the database ("<db>.duckdb", "<db>.duckdb.wal"). A clone starts
+	// from its source's layers, so its files still carry the source's name: rename them (in memory; a writer's
+	// next seal records it).
+	static const std::string MAIN_SUFFIX = ".duckdb";
+	auto own_main = database + MAIN_SUFFIX;
+	if (names.count(own_main)) {
+		return;
+	}
+	std::string source_main;
+	for (auto &entry : names) {
+		auto &name = entry.first;
+		if (name.size() > MAIN_SUFFIX.size() &&
+		    name.compare(name.size() - MAIN_SUFFIX.size(), MAIN_SUFFIX.size(), MAIN_SUFFIX) == 0) {
+			if (!source_main.empty()) {
+				return;
+			}
+			source_main = name;
+		}
+	}
+	if (source_main.empty()) {
+		return;
+	}
+	std::map<std::string, uint64_t> renamed;
+	for (auto &entry : names) {
+		auto &name = entry.first;
+		if (name.compare(0, source_main.size(), source_main) == 0) {
+			renamed[own_main + name.substr(source_main.size())] = entry.second;
+		} else {
+			renamed[name] = entry.second;
+		}
+	}
+	names = std::move(renamed);
+	dirty = !read_only;
+}
+
+void LayerSpace::ApplyLayer(std::shared_ptr<const LayerReader> layer, uint64_t size_bytes) {
+	stack.emplace_back(layer, size_bytes);
 	auto &index = layer->Index();
 	std::map<std::string, uint64_t> new_names;
 	std::unordered_map<uint64_t, FileState> new_files;
@@ -127,9 +164,12 @@ LayerSpace::FileState &LayerSpace::File(uint64_t file_id) {
 }
 
 void LayerSpace::CheckUsable() const {
+	if (read_only) {
+		throw duckdb::IOException("database \"%s\" at snapshot %lld is read-only", database, (long long)snapshot_id);
+	}
 	if (!failure.empty()) {
-		throw duckdb::IOException("database \"%s\" refuses writes after a failed commit (%s); restart the server to "
-		                          "recover from the newest snapshot",
+		throw duckdb::IOException("database \"%s\" refuses writes after a failed commit (%s); it reopens from the "
+		                          "newest snapshot for the next request",
 		                          database, failure);
 	}
 }
@@ -267,7 +307,11 @@ uint64_t LayerSpace::Size(uint64_t file_id) {
 
 void LayerSpace::Truncate(uint64_t file_id, uint64_t size) {
 	std::lock_guard<std::mutex> guard(lock);
-	CheckUsable();
+	if (read_only || failure.empty()) {
+		CheckUsable();
+	}
+	// After a failed seal DuckDB reverts the commit by truncating its WAL, on a path that must not throw. Memory
+	// may follow (nothing of this space is published any more).
 	auto &file = File(file_id);
 	Cut(file.pieces, size, END_OF_FILE);
 	file.size = size;
@@ -313,15 +357,131 @@ void LayerSpace::Move(const std::string &source, const std::string &target) {
 }
 
 void LayerSpace::Seal() {
+	size_t layer_count;
+	std::function<void(size_t)> listener;
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		auto seals_before = seals;
+		SealLocked();
+		if (seals == seals_before) {
+			return;
+		}
+		layer_count = stack.size();
+		listener = seal_listener;
+	}
+	if (listener) {
+		listener(layer_count);
+	}
+}
+
+std::string LayerSpace::NextLayerKeyLocked() {
+	char sequence[64];
+	std::snprintf(sequence, sizeof(sequence), "%010lld-%010llu", (long long)lease.fencing_token,
+	              (unsigned long long)++seal_sequence);
+	return database + "/layers/" + sequence + ".layer";
+}
+
+void LayerSpace::SetSealListener(std::function<void(size_t)> listener) {
 	std::lock_guard<std::mutex> guard(lock);
-	SealLocked();
+	seal_listener = std::move(listener);
+}
+
+CompactionPlan LayerSpace::PlanCompaction(size_t min_layers) {
+	std::lock_guard<std::mutex> guard(lock);
+	CompactionPlan plan;
+	if (read_only || !failure.empty() || stack.size() < std::max<size_t>(min_layers, 2)) {
+		return plan;
+	}
+	// Grow the run downwards while the next layer is at most twice what the run holds: recent small layers
+	// merge often, big old ones rarely, so each byte is rewritten a logarithmic number of times.
+	auto first = stack.size() - 1;
+	uint64_t run_bytes = stack[first].second;
+	while (first > 0 && stack[first - 1].second <= 2 * run_bytes) {
+		first--;
+		run_bytes += stack[first].second;
+	}
+	if (stack.size() - first < 2) {
+		return plan;
+	}
+	plan.parent = snapshot_id;
+	plan.first_position = first;
+	for (auto i = first; i < stack.size(); i++) {
+		plan.run.push_back(stack[i].first);
+	}
+	plan.object_key = NextLayerKeyLocked();
+	return plan;
+}
+
+bool LayerSpace::Compact(const CompactionPlan &plan) {
+	if (plan.run.empty()) {
+		return false;
+	}
+	// Layers are immutable, so the merge reads them without the lock.
+	auto object = MergeLayers(plan.run);
+	layers->Objects().Put(plan.object_key, object);
+	auto merged = OpenLayer(plan.object_key);
+	std::lock_guard<std::mutex> guard(lock);
+	bool same_run = plan.first_position + plan.run.size() <= stack.size();
+	for (size_t i = 0; same_run && i < plan.run.size(); i++) {
+		same_run = stack[plan.first_position + i].first == plan.run[i];
+	}
+	bool files_settled = true;
+	for (auto &entry : files) {
+		files_settled = files_settled && !entry.second.removed;
+	}
+	// Re-pointing the map needs a settled space: no active bytes, no removed file still open.
+	if (!same_run || dirty || !files_settled || !failure.empty()) {
+		layers->Objects().Delete(plan.object_key);
+		return false;
+	}
+	LayerRecord record;
+	record.object_key = plan.object_key;
+	record.size_bytes = object.size();
+	SnapshotRecord snapshot;
+	try {
+		snapshot = metadata->PublishCompaction(lease, snapshot_id, record, plan.first_position, plan.run.size(),
+		                                       lease_ttl_ms);
+	} catch (std::exception &) {
+		// Unpublished, so the content is unchanged; the object goes with the next garbage collection.
+		return false;
+	}
+	auto new_stack = std::vector<std::pair<std::shared_ptr<const LayerReader>, uint64_t>>(
+	    stack.begin(), stack.begin() + static_cast<std::ptrdiff_t>(plan.first_position));
+	new_stack.emplace_back(merged, object.size());
+	new_stack.insert(new_stack.end(), stack.begin() + static_cast<std::ptrdiff_t>(plan.first_position + plan.run.size()),
+	                 stack.end());
+	// Rebuild the map from the new list (indexes are in memory), keeping the open handles' counts.
+	std::unordered_map<uint64_t, uint32_t> handles;
+	for (auto &entry : files) {
+		handles[entry.first] = entry.second.handles;
+	}
+	names.clear();
+	files.clear();
+	stack.clear();
+	sealed_layers = 0;
+	for (auto &entry : new_stack) {
+		ApplyLayer(entry.first, entry.second);
+	}
+	for (auto &entry : handles) {
+		auto file = files.find(entry.first);
+		if (file != files.end()) {
+			file->second.handles = entry.second;
+		}
+	}
+	snapshot_id = snapshot.id;
+	return true;
+}
+
+std::string LayerSpace::Failure() {
+	std::lock_guard<std::mutex> guard(lock);
+	return failure;
 }
 
 void LayerSpace::SealLocked() {
-	CheckUsable();
 	if (!dirty) {
 		return;
 	}
+	CheckUsable();
 	// 1. The active layer: every active piece of every existing file, and the complete file table.
 	LayerWriter writer;
 	writer.SetNextFileId(next_file_id);
@@ -336,13 +496,10 @@ void LayerSpace::SealLocked() {
 		}
 	}
 	auto object = writer.Finish();
-	char sequence[64];
-	std::snprintf(sequence, sizeof(sequence), "%010lld-%010llu", (long long)lease.fencing_token,
-	              (unsigned long long)++seal_sequence);
-	auto key = database + "/layers/" + sequence + ".layer";
+	auto key = NextLayerKeyLocked();
 	try {
 		// 2. The layer, complete and durable, before anything refers to it.
-		objects->Put(key, object);
+		layers->Objects().Put(key, object);
 		// 3. One metadata transaction: fencing check + snapshot. Only now is the commit durable.
 		LayerRecord record;
 		record.object_key = key;
@@ -356,6 +513,7 @@ void LayerSpace::SealLocked() {
 	// 4. Serve the sealed bytes from the layer from now on, and drop the active copies. Reading the index back
 	// also checks the object just written.
 	auto layer = OpenLayer(key);
+	stack.emplace_back(layer, object.size());
 	uint32_t extent_index = 0;
 	auto &extents = layer->Index().extents;
 	for (auto &entry : names) {

@@ -10,10 +10,12 @@
 
 #pragma once
 
+#include "storage/filesystem/layer_reader_cache.hpp"
 #include "storage/layers/layer_reader.hpp"
 #include "storage/metadata_store/metadata_store.hpp"
 #include "storage/object_store/object_store.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,6 +24,14 @@
 #include <vector>
 
 namespace openduck {
+
+//! Consecutive layers of the space worth merging into one (see LayerSpace::PlanCompaction).
+struct CompactionPlan {
+	int64_t parent = 0;
+	uint64_t first_position = 0;
+	std::vector<std::shared_ptr<const LayerReader>> run;
+	std::string object_key;
+};
 
 struct LayerSpaceStats {
 	uint64_t sealed_layers = 0;
@@ -33,11 +43,20 @@ struct LayerSpaceStats {
 class LayerSpace {
 public:
 	//! A writer over the database's newest snapshot. lease must be held: every seal publishes with its token.
-	LayerSpace(std::string database, std::shared_ptr<ObjectStore> objects, std::shared_ptr<MetadataStore> metadata,
+	LayerSpace(std::string database, std::shared_ptr<LayerReaderCache> layers, std::shared_ptr<MetadataStore> metadata,
 	           WriterLease lease, int64_t lease_ttl_ms);
+	//! A reader of one snapshot: every change is refused.
+	LayerSpace(std::string database, std::shared_ptr<LayerReaderCache> layers, std::shared_ptr<MetadataStore> metadata);
 
-	//! Opens the newest published snapshot: reads every layer's index (validating it) and builds the extent map.
-	void Load();
+	//! Opens a published snapshot (0: the newest): reads every layer's index (validating it) and builds the extent
+	//! map.
+	void Load(int64_t snapshot_id = 0);
+	bool ReadOnly() const {
+		return read_only;
+	}
+	//! Why a seal failed, empty while none did. A failed space refuses every change; reopen from the newest
+	//! snapshot.
+	std::string Failure();
 
 	bool Exists(const std::string &name);
 	//! The id of a file, creating it (empty) when create is set and it is missing; -1 when missing. truncate
@@ -62,6 +81,16 @@ public:
 	//! Makes everything written so far durable: writes the active layer to the object store, then publishes a
 	//! snapshot. A no-op when nothing changed. After a failure the space refuses every further change.
 	void Seal();
+
+	//! Tiered compaction: once the space has at least min_layers layers, the newest run of layers that is small
+	//! next to the layer below it (so big layers are not rewritten for small changes). An empty run: nothing to do.
+	CompactionPlan PlanCompaction(size_t min_layers);
+	//! Merges plan's run into one layer (reading and writing without blocking the space), publishes it, and
+	//! re-points the extent map at it. False, with nothing published, when the space is mid-change or changed
+	//! under the plan; plan again later.
+	bool Compact(const CompactionPlan &plan);
+	//! Called (outside the lock) after every seal with the number of layers.
+	void SetSealListener(std::function<void(size_t layer_count)> listener);
 
 	const std::string &Database() const {
 		return database;
@@ -94,16 +123,19 @@ private:
 	static void Cut(PieceMap &pieces, uint64_t start, uint64_t end);
 	FileState &File(uint64_t file_id);
 	void CheckUsable() const;
-	void ApplyLayer(std::shared_ptr<const LayerReader> layer);
+	void ApplyLayer(std::shared_ptr<const LayerReader> layer, uint64_t size_bytes);
+	std::string NextLayerKeyLocked();
+	void AdoptFileNames();
 	void SealLocked();
 	void DropIfUnused(uint64_t file_id);
 	std::shared_ptr<const LayerReader> OpenLayer(const std::string &object_key);
 
 	std::string database;
-	std::shared_ptr<ObjectStore> objects;
+	std::shared_ptr<LayerReaderCache> layers;
 	std::shared_ptr<MetadataStore> metadata;
 	WriterLease lease;
-	int64_t lease_ttl_ms;
+	int64_t lease_ttl_ms = 0;
+	bool read_only = false;
 
 	std::mutex lock;
 	std::map<std::string, uint64_t> names;
@@ -118,6 +150,9 @@ private:
 	bool dirty = false;
 	//! A seal failed: memory is ahead of anything durable, so nothing more may be published.
 	std::string failure;
+	//! The snapshot's layers, oldest first, with their sizes.
+	std::vector<std::pair<std::shared_ptr<const LayerReader>, uint64_t>> stack;
+	std::function<void(size_t)> seal_listener;
 };
 
 } // namespace openduck

@@ -76,6 +76,51 @@ public:
 	virtual SnapshotRecord PublishSnapshot(const WriterLease &lease, int64_t parent, const LayerRecord &layer,
 	                                       int64_t ttl_ms) = 0;
 
+	//! The snapshot id of database; id 0 when there is none (or it belongs to another database).
+	virtual SnapshotRecord GetSnapshot(const std::string &database, int64_t snapshot_id) = 0;
+	//! The snapshot of database named name; id 0 when there is none.
+	virtual SnapshotRecord FindNamedSnapshot(const std::string &database, const std::string &name) = 0;
+	//! The newest snapshot of database created at or before time_ms; id 0 when there is none.
+	virtual SnapshotRecord SnapshotAsOf(const std::string &database, int64_t time_ms) = 0;
+	//! Names a snapshot (names are unique per database; a named snapshot is never expired). Throws
+	//! InvalidInputException when the name is taken or the snapshot is not database's.
+	virtual SnapshotRecord NameSnapshot(const std::string &database, int64_t snapshot_id, const std::string &name) = 0;
+
+	//! In one transaction, in constant time: creates database target (which must not exist) whose first snapshot
+	//! has exactly the layers of source's snapshot snapshot_id. The layers are shared, not copied; after this
+	//! each side writes independently. Throws InvalidInputException when target exists or the snapshot is not
+	//! source's.
+	virtual SnapshotRecord CloneDatabase(const std::string &source, int64_t snapshot_id,
+	                                     const std::string &target) = 0;
+
+	//! Like PublishSnapshot (same fencing and parent checks, in one transaction), for compaction: records merged
+	//! and adds a snapshot (stored with base NULL) whose layers are parent's [0, first_position), then merged, then
+	//! parent's from first_position + replaced_count on. merged must have the same effect as the replaced_count
+	//! layers it replaces, so the content is unchanged.
+	virtual SnapshotRecord PublishCompaction(const WriterLease &lease, int64_t parent, const LayerRecord &merged,
+	                                         uint64_t first_position, uint64_t replaced_count, int64_t ttl_ms) = 0;
+
+	//! Records (or renews) that holder reads snapshot_id of database until ttl_ms from now, so GC keeps it.
+	//! Returns false, recording nothing, when the snapshot no longer exists (the caller picks another).
+	virtual bool HoldSnapshot(const std::string &holder, const std::string &database, int64_t snapshot_id,
+	                          int64_t ttl_ms) = 0;
+	//! Drops holder's hold on the snapshot; a no-op when there is none.
+	virtual void ReleaseSnapshot(const std::string &holder, const std::string &database, int64_t snapshot_id) = 0;
+
+	//! Deletes the snapshots of database created before cutoff_ms, except the newest, named ones and ones an
+	//! unexpired hold names. Snapshots that are kept never lose a layer: one whose base is deleted first gets its
+	//! whole layer list. Returns how many were deleted.
+	virtual uint64_t ExpireSnapshots(const std::string &database, int64_t cutoff_ms) = 0;
+	//! Layers, of any database, that no snapshot lists any more.
+	virtual std::vector<LayerRecord> UnreferencedLayers() = 0;
+	//! Forgets layer rows (call after their objects are deleted); rows a snapshot lists again are kept.
+	virtual void DeleteLayerRecords(const std::vector<int64_t> &layer_ids) = 0;
+	//! Whether a layer row with this object key exists (to find objects a crashed writer never published).
+	virtual bool IsLayerRecorded(const std::string &object_key) = 0;
+	//! The fencing token of database's newest writer lease, 0 when it never had one. Objects written under a
+	//! smaller token can never be published any more.
+	virtual int64_t CurrentFencingToken(const std::string &database) = 0;
+
 	virtual std::string Describe() const = 0;
 };
 

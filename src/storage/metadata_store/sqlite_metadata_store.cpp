@@ -1,132 +1,23 @@
 #include "storage/metadata_store/sqlite_metadata_store.hpp"
 
 #include "duckdb.hpp"
+#include "storage/metadata_store/metadata_store_errors.hpp"
+#include "storage/metadata_store/sqlite_schema.hpp"
+#include "storage/metadata_store/sqlite_statement.hpp"
 
 #include <chrono>
 #include <filesystem>
 #include <sqlite3.h>
+#include <thread>
 
 namespace openduck {
 
-int64_t NowMilliseconds() {
-	return std::chrono::duration_cast<std::chrono::milliseconds>(
-	           std::chrono::system_clock::now().time_since_epoch())
-	    .count();
-}
-
 namespace {
 
-const char *SCHEMA = R"(
-CREATE TABLE IF NOT EXISTS databases (
-	name TEXT PRIMARY KEY,
-	created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS layers (
-	id INTEGER PRIMARY KEY,
-	database TEXT NOT NULL REFERENCES databases(name),
-	object_key TEXT NOT NULL UNIQUE,
-	size_bytes INTEGER NOT NULL,
-	created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS snapshots (
-	id INTEGER PRIMARY KEY,
-	database TEXT NOT NULL REFERENCES databases(name),
-	parent INTEGER REFERENCES snapshots(id),
-	base INTEGER REFERENCES snapshots(id),
-	layer_count INTEGER NOT NULL,
-	created_at INTEGER NOT NULL,
-	name TEXT,
-	fencing_token INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS snapshots_by_database ON snapshots(database, id);
-CREATE TABLE IF NOT EXISTS snapshot_layers (
-	snapshot INTEGER NOT NULL REFERENCES snapshots(id),
-	position INTEGER NOT NULL,
-	layer INTEGER NOT NULL REFERENCES layers(id),
-	PRIMARY KEY (snapshot, position)
-);
-CREATE TABLE IF NOT EXISTS writer_leases (
-	database TEXT PRIMARY KEY REFERENCES databases(name),
-	holder TEXT,
-	fencing_token INTEGER NOT NULL,
-	expires_at INTEGER NOT NULL
-);
-)";
+const char *SNAPSHOT_COLUMNS = "SELECT id, database, COALESCE(parent, 0), layer_count, created_at, "
+                               "COALESCE(name, ''), fencing_token FROM snapshots ";
 
-//! A prepared statement, finalized on scope exit.
-class Statement {
-public:
-	Statement(sqlite3 *db, const char *sql) : db(db) {
-		if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK) {
-			throw duckdb::IOException("metadata store: cannot prepare statement: %s", sqlite3_errmsg(db));
-		}
-	}
-	~Statement() {
-		sqlite3_finalize(statement);
-	}
-	Statement &Bind(int index, int64_t value) {
-		sqlite3_bind_int64(statement, index, value);
-		return *this;
-	}
-	Statement &Bind(int index, const std::string &value) {
-		sqlite3_bind_text(statement, index, value.c_str(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
-		return *this;
-	}
-	//! True while there is a row.
-	bool Step() {
-		auto result = sqlite3_step(statement);
-		if (result == SQLITE_ROW) {
-			return true;
-		}
-		if (result == SQLITE_DONE) {
-			return false;
-		}
-		throw duckdb::IOException("metadata store: %s", sqlite3_errmsg(db));
-	}
-	int64_t Integer(int column) {
-		return sqlite3_column_int64(statement, column);
-	}
-	std::string Text(int column) {
-		auto text = sqlite3_column_text(statement, column);
-		return text ? std::string(reinterpret_cast<const char *>(text)) : std::string();
-	}
-
-private:
-	sqlite3 *db;
-	sqlite3_stmt *statement = nullptr;
-};
-
-//! BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed uncommitted (an exception escaped).
-class Transaction {
-public:
-	explicit Transaction(sqlite3 *db) : db(db) {
-		Run("BEGIN IMMEDIATE");
-	}
-	~Transaction() {
-		if (!committed) {
-			sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-		}
-	}
-	void Commit() {
-		Run("COMMIT");
-		committed = true;
-	}
-
-private:
-	void Run(const char *sql) {
-		char *error = nullptr;
-		if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-			std::string message = error ? error : "unknown error";
-			sqlite3_free(error);
-			throw duckdb::IOException("metadata store: %s failed: %s", sql, message);
-		}
-	}
-
-	sqlite3 *db;
-	bool committed = false;
-};
-
-SnapshotRecord ReadSnapshot(Statement &row) {
+SnapshotRecord ReadSnapshot(SqliteStatement &row) {
 	SnapshotRecord snapshot;
 	snapshot.id = row.Integer(0);
 	snapshot.database = row.Text(1);
@@ -138,8 +29,13 @@ SnapshotRecord ReadSnapshot(Statement &row) {
 	return snapshot;
 }
 
-const char *SNAPSHOT_COLUMNS = "id, database, COALESCE(parent, 0), layer_count, created_at, COALESCE(name, ''), "
-                               "fencing_token";
+//! The base chain of snapshot ?1 (itself, its base, its base's base...): together their snapshot_layers rows are
+//! its whole list, each position exactly once.
+const char *CHAIN = "WITH RECURSIVE chain(id, base) AS ("
+                    " SELECT id, base FROM snapshots WHERE id = ?1"
+                    " UNION ALL SELECT s.id, s.base FROM snapshots s JOIN chain c ON s.id = c.base) ";
+
+const char *EXPIRING = "(SELECT id FROM temp.expiring)";
 
 } // namespace
 
@@ -151,29 +47,38 @@ SqliteMetadataStore::SqliteMetadataStore(std::string path_p) : path(std::move(pa
 		db = nullptr;
 		throw duckdb::IOException("cannot open metadata store \"%s\": %s", path, message);
 	}
-	sqlite3_busy_timeout(db, 10000);
-	Execute("PRAGMA journal_mode=WAL");
-	Execute("PRAGMA synchronous=FULL");
-	Execute("PRAGMA foreign_keys=ON");
-	Execute(SCHEMA);
+	try {
+		sqlite3_busy_timeout(db, 10000);
+		// Switching to WAL needs an exclusive lock, and SQLite answers "locked" at once (not after the busy
+		// timeout) when another process opens the same new file at that moment: retry for as long.
+		for (int attempt = 0;; attempt++) {
+			auto result = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+			if (result == SQLITE_OK) {
+				break;
+			}
+			if ((result != SQLITE_BUSY && result != SQLITE_LOCKED) || attempt >= 200) {
+				SqliteExecute(db, "PRAGMA journal_mode=WAL", "PRAGMA journal_mode=WAL on \"" + path + "\"");
+			}
+			std::this_thread::sleep_for(std::chrono::milliseconds(50));
+		}
+		SqliteExecute(db, "PRAGMA synchronous=FULL", "PRAGMA synchronous=FULL");
+		SqliteExecute(db, "PRAGMA foreign_keys=ON", "PRAGMA foreign_keys=ON");
+		MigrateSqliteSchema(db, path);
+		SqliteExecute(db, "CREATE TEMP TABLE IF NOT EXISTS expiring (id INTEGER PRIMARY KEY)", "creating temp table");
+	} catch (...) {
+		sqlite3_close(db);
+		db = nullptr;
+		throw;
+	}
 }
 
 SqliteMetadataStore::~SqliteMetadataStore() {
 	sqlite3_close(db);
 }
 
-void SqliteMetadataStore::Execute(const std::string &sql) {
-	char *error = nullptr;
-	if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-		std::string message = error ? error : "unknown error";
-		sqlite3_free(error);
-		throw duckdb::IOException("metadata store \"%s\": %s", path, message);
-	}
-}
-
 std::vector<std::string> SqliteMetadataStore::ListDatabases() {
 	std::lock_guard<std::mutex> guard(lock);
-	Statement query(db, "SELECT name FROM databases ORDER BY name");
+	SqliteStatement query(db, "SELECT name FROM databases ORDER BY name");
 	std::vector<std::string> names;
 	while (query.Step()) {
 		names.push_back(query.Text(0));
@@ -183,25 +88,25 @@ std::vector<std::string> SqliteMetadataStore::ListDatabases() {
 
 void SqliteMetadataStore::CreateDatabase(const std::string &name) {
 	std::lock_guard<std::mutex> guard(lock);
-	Statement insert(db, "INSERT OR IGNORE INTO databases (name, created_at) VALUES (?1, ?2)");
-	insert.Bind(1, name).Bind(2, NowMilliseconds()).Step();
+	SqliteStatement insert(db, "INSERT OR IGNORE INTO databases (name, created_at) VALUES (?1, ?2)");
+	insert.Bind(1, name).Bind(2, NowMilliseconds()).Run();
 }
 
 bool SqliteMetadataStore::DatabaseExists(const std::string &name) {
 	std::lock_guard<std::mutex> guard(lock);
-	Statement query(db, "SELECT 1 FROM databases WHERE name = ?1");
+	SqliteStatement query(db, "SELECT 1 FROM databases WHERE name = ?1");
 	return query.Bind(1, name).Step();
 }
 
 WriterLease SqliteMetadataStore::AcquireWriterLease(const std::string &database, const std::string &holder,
                                                     int64_t ttl_ms, const LeaseHolderGone &holder_gone) {
 	std::lock_guard<std::mutex> guard(lock);
-	Transaction transaction(db);
+	SqliteTransaction transaction(db);
 	auto now = NowMilliseconds();
 	int64_t token = 0;
 	{
-		Statement current(db, "SELECT COALESCE(holder, ''), fencing_token, expires_at FROM writer_leases "
-		                      "WHERE database = ?1");
+		SqliteStatement current(db, "SELECT COALESCE(holder, ''), fencing_token, expires_at FROM writer_leases "
+		                            "WHERE database = ?1");
 		if (current.Bind(1, database).Step()) {
 			auto current_holder = current.Text(0);
 			token = current.Integer(1);
@@ -209,8 +114,7 @@ WriterLease SqliteMetadataStore::AcquireWriterLease(const std::string &database,
 			bool free = current_holder.empty() || expires_at <= now || current_holder == holder ||
 			            (holder_gone && holder_gone(current_holder));
 			if (!free) {
-				throw duckdb::IOException("database \"%s\" has another writer (%s) whose lease expires in %lld ms",
-				                          database, current_holder, (long long)(expires_at - now));
+				ThrowLeaseHeld(database, current_holder, expires_at - now);
 			}
 		}
 	}
@@ -219,34 +123,40 @@ WriterLease SqliteMetadataStore::AcquireWriterLease(const std::string &database,
 	lease.holder = holder;
 	lease.fencing_token = token + 1;
 	lease.expires_at_ms = now + ttl_ms;
-	Statement upsert(db, "INSERT INTO writer_leases (database, holder, fencing_token, expires_at) "
-	                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (database) DO UPDATE SET holder = excluded.holder, "
-	                     "fencing_token = excluded.fencing_token, expires_at = excluded.expires_at");
-	upsert.Bind(1, database).Bind(2, holder).Bind(3, lease.fencing_token).Bind(4, lease.expires_at_ms).Step();
+	SqliteStatement upsert(db, "INSERT INTO writer_leases (database, holder, fencing_token, expires_at) "
+	                           "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (database) DO UPDATE SET holder = excluded.holder, "
+	                           "fencing_token = excluded.fencing_token, expires_at = excluded.expires_at");
+	upsert.Bind(1, database).Bind(2, holder).Bind(3, lease.fencing_token).Bind(4, lease.expires_at_ms).Run();
 	transaction.Commit();
 	return lease;
 }
 
 bool SqliteMetadataStore::RenewWriterLease(const WriterLease &lease, int64_t ttl_ms) {
 	std::lock_guard<std::mutex> guard(lock);
-	Statement update(db, "UPDATE writer_leases SET expires_at = ?1 WHERE database = ?2 AND holder = ?3 AND "
-	                     "fencing_token = ?4");
+	SqliteStatement update(db, "UPDATE writer_leases SET expires_at = ?1 WHERE database = ?2 AND holder = ?3 AND "
+	                           "fencing_token = ?4");
 	update.Bind(1, NowMilliseconds() + ttl_ms).Bind(2, lease.database).Bind(3, lease.holder);
-	update.Bind(4, lease.fencing_token).Step();
-	return sqlite3_changes(db) == 1;
+	return update.Bind(4, lease.fencing_token).Run() == 1;
 }
 
 void SqliteMetadataStore::ReleaseWriterLease(const WriterLease &lease) {
 	std::lock_guard<std::mutex> guard(lock);
-	Statement update(db, "UPDATE writer_leases SET holder = NULL, expires_at = 0 WHERE database = ?1 AND "
-	                     "holder = ?2 AND fencing_token = ?3");
-	update.Bind(1, lease.database).Bind(2, lease.holder).Bind(3, lease.fencing_token).Step();
+	SqliteStatement update(db, "UPDATE writer_leases SET holder = NULL, expires_at = 0 WHERE database = ?1 AND "
+	                           "holder = ?2 AND fencing_token = ?3");
+	update.Bind(1, lease.database).Bind(2, lease.holder).Bind(3, lease.fencing_token).Run();
+}
+
+SnapshotRecord SqliteMetadataStore::QuerySnapshot(const std::string &where_order, const std::string &database,
+                                                  int64_t value) {
+	SqliteStatement query(db, SNAPSHOT_COLUMNS + where_order + " LIMIT 1");
+	if (query.Bind(1, database).Bind(2, value).Step()) {
+		return ReadSnapshot(query);
+	}
+	return SnapshotRecord();
 }
 
 SnapshotRecord SqliteMetadataStore::LatestSnapshotLocked(const std::string &database) {
-	Statement query(db, (std::string("SELECT ") + SNAPSHOT_COLUMNS +
-	                     " FROM snapshots WHERE database = ?1 ORDER BY id DESC LIMIT 1")
-	                        .c_str());
+	SqliteStatement query(db, std::string(SNAPSHOT_COLUMNS) + "WHERE database = ?1 ORDER BY id DESC LIMIT 1");
 	if (query.Bind(1, database).Step()) {
 		return ReadSnapshot(query);
 	}
@@ -260,9 +170,7 @@ SnapshotRecord SqliteMetadataStore::LatestSnapshot(const std::string &database) 
 
 std::vector<SnapshotRecord> SqliteMetadataStore::ListSnapshots(const std::string &database) {
 	std::lock_guard<std::mutex> guard(lock);
-	Statement query(db,
-	                (std::string("SELECT ") + SNAPSHOT_COLUMNS + " FROM snapshots WHERE database = ?1 ORDER BY id")
-	                    .c_str());
+	SqliteStatement query(db, std::string(SNAPSHOT_COLUMNS) + "WHERE database = ?1 ORDER BY id");
 	query.Bind(1, database);
 	std::vector<SnapshotRecord> snapshots;
 	while (query.Step()) {
@@ -273,13 +181,10 @@ std::vector<SnapshotRecord> SqliteMetadataStore::ListSnapshots(const std::string
 
 std::vector<LayerRecord> SqliteMetadataStore::SnapshotLayers(int64_t snapshot_id) {
 	std::lock_guard<std::mutex> guard(lock);
-	// A snapshot stores the layers it adds on top of its base; the full list is the base chain's, by position.
-	Statement query(db, "WITH RECURSIVE chain(id, base) AS ("
-	                    "  SELECT id, base FROM snapshots WHERE id = ?1"
-	                    "  UNION ALL SELECT s.id, s.base FROM snapshots s JOIN chain c ON s.id = c.base) "
-	                    "SELECT l.id, l.object_key, l.size_bytes FROM chain "
-	                    "JOIN snapshot_layers sl ON sl.snapshot = chain.id JOIN layers l ON l.id = sl.layer "
-	                    "ORDER BY sl.position");
+	SqliteStatement query(db, std::string(CHAIN) +
+	                              "SELECT l.id, l.object_key, l.size_bytes FROM chain "
+	                              "JOIN snapshot_layers sl ON sl.snapshot = chain.id JOIN layers l ON l.id = sl.layer "
+	                              "ORDER BY sl.position");
 	query.Bind(1, snapshot_id);
 	std::vector<LayerRecord> layers;
 	while (query.Step()) {
@@ -292,31 +197,51 @@ std::vector<LayerRecord> SqliteMetadataStore::SnapshotLayers(int64_t snapshot_id
 	return layers;
 }
 
-SnapshotRecord SqliteMetadataStore::PublishSnapshot(const WriterLease &lease, int64_t parent,
-                                                    const LayerRecord &layer, int64_t ttl_ms) {
-	std::lock_guard<std::mutex> guard(lock);
-	Transaction transaction(db);
-	auto now = NowMilliseconds();
+SnapshotRecord SqliteMetadataStore::CheckWriterLocked(const WriterLease &lease, int64_t parent) {
 	{
-		Statement current(db, "SELECT COALESCE(holder, ''), fencing_token FROM writer_leases WHERE database = ?1");
+		SqliteStatement current(db,
+		                        "SELECT COALESCE(holder, ''), fencing_token FROM writer_leases WHERE database = ?1");
 		if (!current.Bind(1, lease.database).Step() || current.Text(0) != lease.holder ||
 		    current.Integer(1) != lease.fencing_token) {
-			throw duckdb::IOException("database \"%s\": this writer (fencing token %lld) lost its lease; the commit "
-			                          "was not published",
-			                          lease.database, (long long)lease.fencing_token);
+			ThrowLeaseLost(lease);
 		}
 	}
 	auto latest = LatestSnapshotLocked(lease.database);
 	if (latest.id != parent) {
-		throw duckdb::IOException("database \"%s\": snapshot %lld was published by someone else while this writer "
-		                          "was at %lld; the commit was not published",
-		                          lease.database, (long long)latest.id, (long long)parent);
+		ThrowParentMoved(lease.database, latest.id, parent);
 	}
-	Statement insert_layer(db, "INSERT INTO layers (database, object_key, size_bytes, created_at) "
+	return latest;
+}
+
+int64_t SqliteMetadataStore::InsertLayerLocked(const std::string &database, const LayerRecord &layer, int64_t now) {
+	SqliteStatement insert(db, "INSERT INTO layers (database, object_key, size_bytes, created_at) "
 	                           "VALUES (?1, ?2, ?3, ?4)");
-	insert_layer.Bind(1, lease.database).Bind(2, layer.object_key).Bind(3, static_cast<int64_t>(layer.size_bytes));
-	insert_layer.Bind(4, now).Step();
-	auto layer_id = sqlite3_last_insert_rowid(db);
+	insert.Bind(1, database).Bind(2, layer.object_key).Bind(3, static_cast<int64_t>(layer.size_bytes));
+	insert.Bind(4, now).Run();
+	return sqlite3_last_insert_rowid(db);
+}
+
+int64_t SqliteMetadataStore::InsertSnapshotLocked(const SnapshotRecord &snapshot, int64_t base) {
+	SqliteStatement insert(db, "INSERT INTO snapshots (database, parent, base, layer_count, created_at, "
+	                           "fencing_token) VALUES (?1, NULLIF(?2, 0), NULLIF(?3, 0), ?4, ?5, ?6)");
+	insert.Bind(1, snapshot.database).Bind(2, snapshot.parent).Bind(3, base);
+	insert.Bind(4, static_cast<int64_t>(snapshot.layer_count)).Bind(5, snapshot.created_at_ms);
+	insert.Bind(6, snapshot.fencing_token).Run();
+	return sqlite3_last_insert_rowid(db);
+}
+
+void SqliteMetadataStore::RenewAfterPublishLocked(const WriterLease &lease, int64_t now, int64_t ttl_ms) {
+	SqliteStatement renew(db, "UPDATE writer_leases SET expires_at = ?1 WHERE database = ?2");
+	renew.Bind(1, now + ttl_ms).Bind(2, lease.database).Run();
+}
+
+SnapshotRecord SqliteMetadataStore::PublishSnapshot(const WriterLease &lease, int64_t parent, const LayerRecord &layer,
+                                                    int64_t ttl_ms) {
+	std::lock_guard<std::mutex> guard(lock);
+	SqliteTransaction transaction(db);
+	auto now = NowMilliseconds();
+	auto latest = CheckWriterLocked(lease, parent);
+	auto layer_id = InsertLayerLocked(lease.database, layer, now);
 
 	SnapshotRecord snapshot;
 	snapshot.database = lease.database;
@@ -324,19 +249,224 @@ SnapshotRecord SqliteMetadataStore::PublishSnapshot(const WriterLease &lease, in
 	snapshot.layer_count = latest.layer_count + 1;
 	snapshot.created_at_ms = now;
 	snapshot.fencing_token = lease.fencing_token;
-	Statement insert_snapshot(db, "INSERT INTO snapshots (database, parent, base, layer_count, created_at, "
-	                              "fencing_token) VALUES (?1, NULLIF(?2, 0), NULLIF(?2, 0), ?3, ?4, ?5)");
-	insert_snapshot.Bind(1, lease.database).Bind(2, parent).Bind(3, static_cast<int64_t>(snapshot.layer_count));
-	insert_snapshot.Bind(4, now).Bind(5, lease.fencing_token).Step();
-	snapshot.id = sqlite3_last_insert_rowid(db);
+	// Stored as a delta: one row on top of the parent's list.
+	snapshot.id = InsertSnapshotLocked(snapshot, parent);
+	SqliteStatement position(db, "INSERT INTO snapshot_layers (snapshot, position, layer) VALUES (?1, ?2, ?3)");
+	position.Bind(1, snapshot.id).Bind(2, static_cast<int64_t>(latest.layer_count)).Bind(3, layer_id).Run();
 
-	Statement insert_position(db, "INSERT INTO snapshot_layers (snapshot, position, layer) VALUES (?1, ?2, ?3)");
-	insert_position.Bind(1, snapshot.id).Bind(2, static_cast<int64_t>(latest.layer_count)).Bind(3, layer_id).Step();
-
-	Statement renew(db, "UPDATE writer_leases SET expires_at = ?1 WHERE database = ?2");
-	renew.Bind(1, now + ttl_ms).Bind(2, lease.database).Step();
+	RenewAfterPublishLocked(lease, now, ttl_ms);
 	transaction.Commit();
 	return snapshot;
+}
+
+SnapshotRecord SqliteMetadataStore::GetSnapshot(const std::string &database, int64_t snapshot_id) {
+	std::lock_guard<std::mutex> guard(lock);
+	return QuerySnapshot("WHERE database = ?1 AND id = ?2", database, snapshot_id);
+}
+
+SnapshotRecord SqliteMetadataStore::FindNamedSnapshot(const std::string &database, const std::string &name) {
+	std::lock_guard<std::mutex> guard(lock);
+	SqliteStatement query(db, std::string(SNAPSHOT_COLUMNS) + "WHERE database = ?1 AND name = ?2");
+	if (query.Bind(1, database).Bind(2, name).Step()) {
+		return ReadSnapshot(query);
+	}
+	return SnapshotRecord();
+}
+
+SnapshotRecord SqliteMetadataStore::SnapshotAsOf(const std::string &database, int64_t time_ms) {
+	std::lock_guard<std::mutex> guard(lock);
+	return QuerySnapshot("WHERE database = ?1 AND created_at <= ?2 ORDER BY id DESC", database, time_ms);
+}
+
+SnapshotRecord SqliteMetadataStore::NameSnapshot(const std::string &database, int64_t snapshot_id,
+                                                 const std::string &name) {
+	CheckSnapshotName(database, name);
+	std::lock_guard<std::mutex> guard(lock);
+	SqliteTransaction transaction(db);
+	auto snapshot = QuerySnapshot("WHERE database = ?1 AND id = ?2", database, snapshot_id);
+	if (snapshot.id == 0) {
+		ThrowNoSuchSnapshot(database, snapshot_id);
+	}
+	{
+		SqliteStatement taken(db, "SELECT id FROM snapshots WHERE database = ?1 AND name = ?2 AND id <> ?3");
+		if (taken.Bind(1, database).Bind(2, name).Bind(3, snapshot_id).Step()) {
+			throw duckdb::InvalidInputException("database \"%s\" already has a snapshot named \"%s\" (snapshot %lld)",
+			                                    database, name, (long long)taken.Integer(0));
+		}
+	}
+	SqliteStatement update(db, "UPDATE snapshots SET name = ?1 WHERE id = ?2");
+	update.Bind(1, name).Bind(2, snapshot_id).Run();
+	transaction.Commit();
+	snapshot.name = name;
+	return snapshot;
+}
+
+SnapshotRecord SqliteMetadataStore::CloneDatabase(const std::string &source, int64_t snapshot_id,
+                                                  const std::string &target) {
+	std::lock_guard<std::mutex> guard(lock);
+	SqliteTransaction transaction(db);
+	{
+		SqliteStatement exists(db, "SELECT 1 FROM databases WHERE name = ?1");
+		if (exists.Bind(1, target).Step()) {
+			throw duckdb::InvalidInputException("cannot clone into database \"%s\": it already exists", target);
+		}
+	}
+	auto origin = QuerySnapshot("WHERE database = ?1 AND id = ?2", source, snapshot_id);
+	if (origin.id == 0) {
+		ThrowNoSuchSnapshot(source, snapshot_id);
+	}
+	auto now = NowMilliseconds();
+	SqliteStatement insert(db, "INSERT INTO databases (name, created_at) VALUES (?1, ?2)");
+	insert.Bind(1, target).Bind(2, now).Run();
+	// Constant time: the clone's list is the origin's, reached through base; no snapshot_layers rows are copied.
+	SnapshotRecord snapshot;
+	snapshot.database = target;
+	snapshot.parent = origin.id;
+	snapshot.layer_count = origin.layer_count;
+	snapshot.created_at_ms = now;
+	snapshot.id = InsertSnapshotLocked(snapshot, origin.id);
+	transaction.Commit();
+	return snapshot;
+}
+
+SnapshotRecord SqliteMetadataStore::PublishCompaction(const WriterLease &lease, int64_t parent,
+                                                      const LayerRecord &merged, uint64_t first_position,
+                                                      uint64_t replaced_count, int64_t ttl_ms) {
+	std::lock_guard<std::mutex> guard(lock);
+	SqliteTransaction transaction(db);
+	auto now = NowMilliseconds();
+	auto latest = CheckWriterLocked(lease, parent);
+	CheckCompactionRange(lease.database, first_position, replaced_count, latest.layer_count);
+	auto layer_id = InsertLayerLocked(lease.database, merged, now);
+
+	SnapshotRecord snapshot;
+	snapshot.database = lease.database;
+	snapshot.parent = parent;
+	snapshot.layer_count = latest.layer_count - replaced_count + 1;
+	snapshot.created_at_ms = now;
+	snapshot.fencing_token = lease.fencing_token;
+	// base NULL: the new snapshot lists all its layers, which cuts the chain readers walk.
+	snapshot.id = InsertSnapshotLocked(snapshot, 0);
+	{
+		SqliteStatement position(db, "INSERT INTO snapshot_layers (snapshot, position, layer) VALUES (?1, ?2, ?3)");
+		position.Bind(1, snapshot.id).Bind(2, static_cast<int64_t>(first_position)).Bind(3, layer_id).Run();
+	}
+	// The parent's layers around the replaced range, in one statement over its base chain.
+	SqliteStatement rest(db,
+	                     std::string("INSERT INTO snapshot_layers (snapshot, position, layer) ") + CHAIN +
+	                         "SELECT ?2, CASE WHEN sl.position < ?3 THEN sl.position ELSE sl.position - ?4 + 1 END, "
+	                         "sl.layer FROM chain JOIN snapshot_layers sl ON sl.snapshot = chain.id "
+	                         "WHERE sl.position < ?3 OR sl.position >= ?3 + ?4");
+	rest.Bind(1, parent).Bind(2, snapshot.id).Bind(3, static_cast<int64_t>(first_position));
+	rest.Bind(4, static_cast<int64_t>(replaced_count)).Run();
+
+	RenewAfterPublishLocked(lease, now, ttl_ms);
+	transaction.Commit();
+	return snapshot;
+}
+
+bool SqliteMetadataStore::HoldSnapshot(const std::string &holder, const std::string &database, int64_t snapshot_id,
+                                       int64_t ttl_ms) {
+	std::lock_guard<std::mutex> guard(lock);
+	// Checked and recorded under one write lock, so ExpireSnapshots either sees the hold or ran before it.
+	SqliteTransaction transaction(db);
+	{
+		SqliteStatement exists(db, "SELECT 1 FROM snapshots WHERE database = ?1 AND id = ?2");
+		if (!exists.Bind(1, database).Bind(2, snapshot_id).Step()) {
+			return false;
+		}
+	}
+	SqliteStatement upsert(db, "INSERT INTO snapshot_holds (holder, database, snapshot, expires_at) "
+	                           "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (holder, database, snapshot) "
+	                           "DO UPDATE SET expires_at = excluded.expires_at");
+	upsert.Bind(1, holder).Bind(2, database).Bind(3, snapshot_id).Bind(4, NowMilliseconds() + ttl_ms).Run();
+	transaction.Commit();
+	return true;
+}
+
+void SqliteMetadataStore::ReleaseSnapshot(const std::string &holder, const std::string &database, int64_t snapshot_id) {
+	std::lock_guard<std::mutex> guard(lock);
+	SqliteStatement remove(db, "DELETE FROM snapshot_holds WHERE holder = ?1 AND database = ?2 AND snapshot = ?3");
+	remove.Bind(1, holder).Bind(2, database).Bind(3, snapshot_id).Run();
+}
+
+uint64_t SqliteMetadataStore::ExpireSnapshots(const std::string &database, int64_t cutoff_ms) {
+	std::lock_guard<std::mutex> guard(lock);
+	SqliteTransaction transaction(db);
+	auto now = NowMilliseconds();
+	auto run = [&](const std::string &sql) {
+		SqliteStatement statement(db, sql);
+		return statement.Run();
+	};
+	run("DELETE FROM temp.expiring");
+	{
+		SqliteStatement pick(db, "INSERT INTO temp.expiring (id) SELECT s.id FROM snapshots s "
+		                         "WHERE s.database = ?1 AND s.created_at < ?2 AND s.name IS NULL "
+		                         "AND s.id <> (SELECT MAX(id) FROM snapshots WHERE database = ?1) "
+		                         "AND NOT EXISTS (SELECT 1 FROM snapshot_holds h WHERE h.snapshot = s.id "
+		                         "AND h.expires_at > ?3)");
+		pick.Bind(1, database).Bind(2, cutoff_ms).Bind(3, now).Run();
+	}
+	// A kept snapshot (of any database: clones) whose base goes first gets its whole list: the base chain's rows
+	// fill exactly the positions it does not store itself.
+	run(std::string("INSERT INTO snapshot_layers (snapshot, position, layer) "
+	                "WITH RECURSIVE chain(root, id, base) AS ("
+	                " SELECT k.id, b.id, b.base FROM snapshots k JOIN snapshots b ON b.id = k.base"
+	                " WHERE k.base IN ") +
+	    EXPIRING + " AND k.id NOT IN " + EXPIRING +
+	    " UNION ALL SELECT c.root, s.id, s.base FROM snapshots s JOIN chain c ON s.id = c.base) "
+	    "SELECT c.root, sl.position, sl.layer FROM chain c JOIN snapshot_layers sl ON sl.snapshot = c.id");
+	run(std::string("UPDATE snapshots SET base = NULL WHERE base IN ") + EXPIRING);
+	// Lineage of kept snapshots that pointed at a deleted one ends there (parent becomes NULL, read as 0).
+	run(std::string("UPDATE snapshots SET parent = NULL WHERE parent IN ") + EXPIRING);
+	run(std::string("DELETE FROM snapshot_layers WHERE snapshot IN ") + EXPIRING);
+	run(std::string("DELETE FROM snapshot_holds WHERE snapshot IN ") + EXPIRING);
+	auto deleted = run(std::string("DELETE FROM snapshots WHERE id IN ") + EXPIRING);
+	{
+		SqliteStatement stale(db, "DELETE FROM snapshot_holds WHERE database = ?1 AND expires_at <= ?2");
+		stale.Bind(1, database).Bind(2, now).Run();
+	}
+	run("DELETE FROM temp.expiring");
+	transaction.Commit();
+	return static_cast<uint64_t>(deleted);
+}
+
+std::vector<LayerRecord> SqliteMetadataStore::UnreferencedLayers() {
+	std::lock_guard<std::mutex> guard(lock);
+	SqliteStatement query(db, "SELECT id, object_key, size_bytes FROM layers l WHERE NOT EXISTS "
+	                          "(SELECT 1 FROM snapshot_layers sl WHERE sl.layer = l.id) ORDER BY id");
+	std::vector<LayerRecord> layers;
+	while (query.Step()) {
+		LayerRecord layer;
+		layer.id = query.Integer(0);
+		layer.object_key = query.Text(1);
+		layer.size_bytes = static_cast<uint64_t>(query.Integer(2));
+		layers.push_back(std::move(layer));
+	}
+	return layers;
+}
+
+void SqliteMetadataStore::DeleteLayerRecords(const std::vector<int64_t> &layer_ids) {
+	std::lock_guard<std::mutex> guard(lock);
+	SqliteTransaction transaction(db);
+	for (auto id : layer_ids) {
+		SqliteStatement remove(db, "DELETE FROM layers WHERE id = ?1 AND NOT EXISTS "
+		                           "(SELECT 1 FROM snapshot_layers WHERE layer = ?1)");
+		remove.Bind(1, id).Run();
+	}
+	transaction.Commit();
+}
+
+bool SqliteMetadataStore::IsLayerRecorded(const std::string &object_key) {
+	std::lock_guard<std::mutex> guard(lock);
+	SqliteStatement query(db, "SELECT 1 FROM layers WHERE object_key = ?1");
+	return query.Bind(1, object_key).Step();
+}
+
+int64_t SqliteMetadataStore::CurrentFencingToken(const std::string &database) {
+	std::lock_guard<std::mutex> guard(lock);
+	SqliteStatement query(db, "SELECT fencing_token FROM writer_leases WHERE database = ?1");
+	return query.Bind(1, database).Step() ? query.Integer(0) : 0;
 }
 
 std::string SqliteMetadataStore::Describe() const {

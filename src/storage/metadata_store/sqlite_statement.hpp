@@ -1,0 +1,58 @@
+//===----------------------------------------------------------------------===//
+// OpenDuck
+//
+// storage/metadata_store/sqlite_statement.hpp
+//
+// Thin RAII wrappers over the SQLite C API for the metadata store: prepared statements with bound parameters
+// (values are never spliced into SQL text) and BEGIN IMMEDIATE transactions that roll back on exceptions.
+//===----------------------------------------------------------------------===//
+
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace openduck {
+
+//! A prepared statement, finalized on scope exit.
+class SqliteStatement {
+public:
+	SqliteStatement(sqlite3 *db, const std::string &sql);
+	~SqliteStatement();
+	SqliteStatement(const SqliteStatement &) = delete;
+	SqliteStatement &operator=(const SqliteStatement &) = delete;
+
+	SqliteStatement &Bind(int index, int64_t value);
+	SqliteStatement &Bind(int index, const std::string &value);
+	//! True while there is a row.
+	bool Step();
+	//! Runs the statement to completion and returns how many rows it changed.
+	int64_t Run();
+	int64_t Integer(int column);
+	std::string Text(int column);
+
+private:
+	sqlite3 *db;
+	sqlite3_stmt *statement = nullptr;
+};
+
+//! BEGIN IMMEDIATE ... COMMIT: takes the write lock up front, so two processes never both read-then-write.
+//! Rolls back when destroyed uncommitted (an exception escaped).
+class SqliteTransaction {
+public:
+	explicit SqliteTransaction(sqlite3 *db);
+	~SqliteTransaction();
+	void Commit();
+
+private:
+	sqlite3 *db;
+	bool committed = false;
+};
+
+//! Runs SQL text without parameters (schema statements, pragmas); throws IOException naming what.
+void SqliteExecute(sqlite3 *db, const std::string &sql, const std::string &what);
+
+} // namespace openduck
