@@ -25,8 +25,6 @@ namespace {
 
 using openduck::Help;
 using openduck::UsageError;
-using openduck::ParseStorageFlagOrExit;
-using openduck::FinishStorageConfigOrExit;
 
 const char *MAIN_HELP = R"(openduck - an open, self-hosted distributed DuckDB
 
@@ -101,30 +99,24 @@ int Serve(const std::vector<std::string> &args) {
 	if (auto token = std::getenv("OPENDUCK_READ_ONLY_TOKEN")) {
 		options.read_only_token = token;
 	}
-	options.storage = openduck::StorageConfigFromEnvironment();
-	for (size_t i = 0; i < args.size(); i++) {
-		auto arg = args[i];
-		std::string value;
-		bool has_inline_value = false;
-		if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
-			value = arg.substr(arg.find('=') + 1);
-			arg = arg.substr(0, arg.find('='));
-			has_inline_value = true;
-		}
-		auto next_value = [&]() -> std::string {
-			if (has_inline_value) {
-				return value;
-			}
-			if (i + 1 >= args.size()) {
-				UsageError("flag " + arg + " needs a value", SERVE_HELP);
-			}
-			return args[++i];
-		};
-		if (arg == "-h" || arg == "--help") {
-			std::cout << Help(SERVE_HELP);
-			return 0;
-		} else if (arg == "-d" || arg == "--database" || arg == "--db") {
-			std::stringstream names(next_value());
+	auto arguments = openduck::ParseCommandArguments(
+	    args,
+	    {"-d", "--database", "--db", "-t", "--token", "--read-only-token", "--host", "--listen", "-p", "--port",
+	     "--health-port", "--max-message-size"},
+	    SERVE_HELP);
+	if (arguments.help) {
+		std::cout << Help(SERVE_HELP);
+		return 0;
+	}
+	if (!arguments.positional.empty()) {
+		UsageError("unexpected argument \"" + arguments.positional[0] + "\"", SERVE_HELP);
+	}
+	options.storage = arguments.config;
+	for (auto &flag : arguments.values) {
+		auto &arg = flag.first;
+		auto &text = flag.second;
+		if (arg == "-d" || arg == "--database" || arg == "--db") {
+			std::stringstream names(text);
 			std::string name;
 			while (std::getline(names, name, ',')) {
 				if (!name.empty()) {
@@ -132,38 +124,30 @@ int Serve(const std::vector<std::string> &args) {
 				}
 			}
 		} else if (arg == "-t" || arg == "--token") {
-			options.token = next_value();
+			options.token = text;
 		} else if (arg == "--read-only-token") {
-			options.read_only_token = next_value();
+			options.read_only_token = text;
 		} else if (arg == "--host" || arg == "--listen") {
-			options.host = next_value();
+			options.host = text;
 		} else if (arg == "-p" || arg == "--port") {
-			auto text = next_value();
 			if (!ParsePort(text, options.port)) {
 				UsageError("invalid port \"" + text + "\"", SERVE_HELP);
 			}
 		} else if (arg == "--health-port") {
-			auto text = next_value();
 			uint16_t health_port = 0;
 			if (!ParsePort(text, health_port)) {
 				UsageError("invalid health port \"" + text + "\"", SERVE_HELP);
 			}
 			options.health_port = health_port;
-		} else if (ParseStorageFlagOrExit(arg, next_value, options.storage, SERVE_HELP)) {
-			continue;
 		} else if (arg == "--max-message-size") {
-			auto text = next_value();
 			char *end = nullptr;
 			auto bytes = std::strtoll(text.c_str(), &end, 10);
 			if (text.empty() || *end != '\0' || bytes < 4096 || bytes > 2147483647LL) {
 				UsageError("invalid --max-message-size \"" + text + "\" (bytes, 4096 to 2147483647)", SERVE_HELP);
 			}
 			options.max_message_bytes = bytes;
-		} else {
-			UsageError("unknown flag \"" + arg + "\"", SERVE_HELP);
 		}
 	}
-	FinishStorageConfigOrExit(options.storage, SERVE_HELP);
 	return openduck::RunServe(options);
 }
 

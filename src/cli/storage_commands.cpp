@@ -59,15 +59,14 @@ publishing. Servers also run this by themselves every few minutes.
 Storage flags:
 %STORAGE_FLAGS%)";
 
-//! Layered storage, whatever --storage says: these commands only make sense for it.
-StorageConfig LayeredConfig(StorageConfig config, const char *help) {
-	if (config.kind == "file" && config.UsesSharedServices() == false) {
-		auto metadata_path = std::filesystem::path(config.data_dir) / "metadata.sqlite";
-		if (!std::filesystem::exists(metadata_path)) {
-			std::cerr << "openduck: no layered storage in \"" << config.data_dir << "\" (" << metadata_path.string()
-			          << " is missing; start the server with --storage layered)\n";
-			std::exit(1);
-		}
+//! Layered storage, whatever --storage says (these commands only make sense for it). Refuses an embedded
+//! data directory without metadata rather than creating an empty one.
+StorageConfig LayeredConfig(StorageConfig config) {
+	auto metadata_path = std::filesystem::path(config.data_dir) / "metadata.sqlite";
+	if (config.metadata_url.empty() && !std::filesystem::exists(metadata_path)) {
+		std::cerr << "openduck: no layered storage in \"" << config.data_dir << "\" (" << metadata_path.string()
+		          << " is missing): pass the server's --data-dir, or its --metadata and --store\n";
+		std::exit(1);
 	}
 	config.kind = "layered";
 	return config;
@@ -79,7 +78,7 @@ int Fail(std::exception &ex) {
 }
 
 int ListSnapshots(const CommandArguments &arguments) {
-	auto config = LayeredConfig(arguments.config, SNAPSHOT_HELP);
+	auto config = LayeredConfig(arguments.config);
 	auto metadata = MakeMetadataStore(config);
 	auto known = metadata->ListDatabases();
 	auto databases = arguments.positional;
@@ -134,7 +133,7 @@ int RunSnapshotCommand(const std::vector<std::string> &args) {
 			if (arguments.positional.size() != 3) {
 				UsageError("snapshot create needs DB and NAME", SNAPSHOT_HELP);
 			}
-			LayeredDatabaseStore store(LayeredConfig(arguments.config, SNAPSHOT_HELP));
+			LayeredDatabaseStore store(LayeredConfig(arguments.config));
 			auto info = store.CreateNamedSnapshot(arguments.positional[1], arguments.positional[2]);
 			std::cout << "snapshot " << info.id << " of " << arguments.positional[1] << " is named " << info.name
 			          << "\n";
@@ -156,7 +155,7 @@ int RunCloneCommand(const std::vector<std::string> &args) {
 		UsageError("clone needs SOURCE and TARGET", CLONE_HELP);
 	}
 	try {
-		LayeredDatabaseStore store(LayeredConfig(arguments.config, CLONE_HELP));
+		LayeredDatabaseStore store(LayeredConfig(arguments.config));
 		auto info = store.CloneDatabase(arguments.positional[0], SnapshotSelector::Parse(arguments.Value("--snapshot")),
 		                                arguments.positional[1]);
 		std::cout << "created " << arguments.positional[1] << " from " << arguments.positional[0] << " at snapshot "
@@ -174,7 +173,7 @@ int RunGcCommand(const std::vector<std::string> &args) {
 		return 0;
 	}
 	try {
-		LayeredDatabaseStore store(LayeredConfig(arguments.config, GC_HELP));
+		LayeredDatabaseStore store(LayeredConfig(arguments.config));
 		auto report = store.CollectGarbage(arguments.positional);
 		std::cout << "expired " << report.expired_snapshots << " snapshots, deleted " << report.deleted_layers
 		          << " layers (" << report.deleted_bytes << " bytes) and " << report.deleted_orphans

@@ -10,10 +10,10 @@ namespace openduck {
 const char *STORAGE_FLAGS_HELP =
     R"(      --data-dir DIR         Directory holding the databases. Default: $OPENDUCK_DATA_DIR, else
                              ./openduck-data
-      --storage KIND         How databases are stored: "file" (one DuckDB file per database) or
-                             "layered" (differential storage: immutable layers plus snapshot
-                             metadata; see docs/storage.md). Default: $OPENDUCK_STORAGE, else file
-                             (layered when --metadata or --store is given)
+      --storage KIND         How databases are stored: "layered" (differential storage: immutable
+                             layers plus snapshot metadata, with time travel, clones and replicas;
+                             see docs/storage.md) or "file" (one plain DuckDB file per database,
+                             no snapshots). Default: $OPENDUCK_STORAGE, else layered
       --metadata URL         Layered storage metadata: sqlite:PATH (default DIR/metadata.sqlite) or
                              postgres://user:pass@host:port/dbname. Default: $OPENDUCK_METADATA
       --store URL            Layered storage objects: file:PATH (default DIR/objects) or
@@ -33,7 +33,7 @@ const char *STORAGE_FLAGS_HELP =
 
 StorageConfig StorageConfigFromEnvironment() {
 	StorageConfig config;
-	// Empty until a flag or the environment names it: FinishStorageConfig then picks from the other flags.
+	// Empty until a flag or the environment names it: FinishStorageConfig then picks the default.
 	config.kind.clear();
 	if (auto dir = std::getenv("OPENDUCK_DATA_DIR")) {
 		config.data_dir = dir;
@@ -78,7 +78,7 @@ bool ParseStorageFlag(const std::string &arg, const std::function<std::string()>
 void FinishStorageConfig(StorageConfig &config) {
 	config.ApplyEnvironment([](const char *name) { return std::getenv(name); });
 	if (config.kind.empty()) {
-		config.kind = config.UsesSharedServices() || config.replica ? "layered" : "file";
+		config.kind = "layered";
 	}
 	if (config.replica && config.kind != "layered") {
 		throw duckdb::InvalidInputException("--replica needs layered storage (drop --storage file)");

@@ -30,8 +30,8 @@ struct S3Settings {
 };
 
 struct StorageConfig {
-	//! "file" (one DuckDB file per database) or "layered" (differential storage).
-	std::string kind = "file";
+	//! "layered" (differential storage, the default) or "file" (one plain DuckDB file per database).
+	std::string kind = "layered";
 	std::string data_dir = "openduck-data";
 	//! Empty: SQLite at <data_dir>/metadata.sqlite. Otherwise "sqlite:PATH" or "postgres://..." /
 	//! "postgresql://..." (a libpq connection URI).

@@ -123,17 +123,18 @@ def test_layered_store_serves_and_survives_clean_restart(protocol_stubs, tmp_pat
         server.stop()
 
 
-def test_plain_file_store_stays_the_default(protocol_stubs, tmp_path):
-    data_dir = tmp_path / "data"
-    server = helpers.start_server(tmp_path, data_dir=data_dir)
-    try:
-        client = helpers.ProtocolClient(protocol_stubs, server.grpc_target, server.token)
-        run(client, "CREATE TABLE t AS SELECT 1 AS x")
-        client.close()
-    finally:
-        server.stop()
-    assert (data_dir / "mydb.duckdb").is_file()
-    assert not (data_dir / "metadata.sqlite").exists()
+def test_layered_storage_is_the_default_and_plain_files_are_on_request(protocol_stubs, tmp_path):
+    for extra_args, layered in (((), True), (("--storage", "file"), False)):
+        data_dir = tmp_path / ("layered" if layered else "file")
+        server = helpers.start_server(tmp_path, data_dir=data_dir, extra_args=extra_args)
+        try:
+            client = helpers.ProtocolClient(protocol_stubs, server.grpc_target, server.token)
+            run(client, "CREATE TABLE t AS SELECT 1 AS x")
+            client.close()
+        finally:
+            server.stop()
+        assert (data_dir / "metadata.sqlite").exists() == layered
+        assert (data_dir / "mydb.duckdb").is_file() == (not layered)
 
 
 def test_unknown_storage_kind_is_a_usage_error(server_binary, tmp_path):

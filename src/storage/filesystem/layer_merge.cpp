@@ -98,6 +98,8 @@ std::string MergeLayers(const std::vector<std::shared_ptr<const LayerReader>> &l
 	}
 
 	LayerWriter writer;
+	// Extents on DuckDB's block grid: a block read then reads and checksums exactly that block.
+	writer.SetExtentGrid(DUCKDB_BLOCK_GRID_ORIGIN, DUCKDB_BLOCK_GRID_STEP);
 	writer.SetNextFileId(layers.back()->Index().next_file_id);
 	std::vector<uint64_t> ids;
 	for (auto &entry : files) {

@@ -484,6 +484,8 @@ void LayerSpace::SealLocked() {
 	CheckUsable();
 	// 1. The active layer: every active piece of every existing file, and the complete file table.
 	LayerWriter writer;
+	// Extents on DuckDB's block grid: a block read then reads and checksums exactly that block.
+	writer.SetExtentGrid(DUCKDB_BLOCK_GRID_ORIGIN, DUCKDB_BLOCK_GRID_STEP);
 	writer.SetNextFileId(next_file_id);
 	for (auto &entry : names) {
 		auto &file = File(entry.second);

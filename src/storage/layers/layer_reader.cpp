@@ -56,9 +56,9 @@ T LoadInteger(const char *data) {
 } // namespace
 
 LayerReader::LayerReader(std::string database_p, std::string layer_name_p, uint64_t object_size_p,
-                         LayerRangeReader read_p)
+                         LayerRangeReader read_p, VerifiedExtentCache &cache_p)
     : database(std::move(database_p)), layer_name(std::move(layer_name_p)), object_size(object_size_p),
-      read(std::move(read_p)) {
+      read(std::move(read_p)), cache(cache_p), cache_id(VerifiedExtentCache::NewLayerId()) {
 	if (object_size < LAYER_HEADER_SIZE + 4) {
 		Corrupt("truncated: " + std::to_string(object_size) + " bytes, smaller than a header");
 	}
@@ -130,19 +130,47 @@ LayerReader::LayerReader(std::string database_p, std::string layer_name_p, uint6
 	}
 }
 
+LayerReader::~LayerReader() {
+	cache.Forget(cache_id);
+}
+
 void LayerReader::ReadExtent(size_t extent_idx, uint64_t skip, uint64_t length, char *out) const {
 	auto &extent = index.extents.at(extent_idx);
 	if (skip + length > extent.length) {
 		throw duckdb::InternalException("read past the end of extent %llu of layer %s", (unsigned long long)extent_idx,
 		                                layer_name);
 	}
-	std::string data(extent.length, '\0');
-	read(extent.data_offset, extent.length, &data[0]);
-	if (Crc32c(data.data(), data.size()) != extent.crc) {
-		Corrupt("checksum mismatch in extent " + std::to_string(extent_idx) + " (file id " +
-		        std::to_string(extent.file_id) + ", offset " + std::to_string(extent.file_offset) + ")");
+	if (skip == 0 && length == extent.length) {
+		// A whole extent (a DuckDB block when layers follow DuckDB's block grid): the caller keeps it in its own
+		// buffer pool, so verify it in place instead of caching a second copy. On a mismatch the bytes are wiped
+		// before the error (also a failed read's), so nothing unverified is left behind.
+		try {
+			read(extent.data_offset, extent.length, out);
+		} catch (...) {
+			std::memset(out, 0, length);
+			throw;
+		}
+		if (Crc32c(out, length) != extent.crc) {
+			std::memset(out, 0, length);
+			ThrowExtentCorrupt(extent_idx);
+		}
+		return;
 	}
-	std::memcpy(out, data.data() + skip, length);
+	auto data = cache.GetOrLoad(cache_id, extent_idx, [&]() {
+		auto loaded = std::make_shared<VerifiedExtent>(extent.length);
+		read(extent.data_offset, extent.length, loaded->data.get());
+		if (Crc32c(loaded->data.get(), loaded->size) != extent.crc) {
+			ThrowExtentCorrupt(extent_idx);
+		}
+		return std::shared_ptr<const VerifiedExtent>(std::move(loaded));
+	});
+	std::memcpy(out, data->data.get() + skip, length);
+}
+
+void LayerReader::ThrowExtentCorrupt(size_t extent_idx) const {
+	auto &extent = index.extents[extent_idx];
+	Corrupt("checksum mismatch in extent " + std::to_string(extent_idx) + " (file id " +
+	        std::to_string(extent.file_id) + ", offset " + std::to_string(extent.file_offset) + ")");
 }
 
 void LayerReader::Corrupt(const std::string &what) const {

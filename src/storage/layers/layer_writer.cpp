@@ -29,6 +29,11 @@ void LayerWriter::SetNextFileId(uint64_t next_file_id) {
 	index.next_file_id = next_file_id;
 }
 
+void LayerWriter::SetExtentGrid(uint64_t origin, uint64_t step) {
+	grid_origin = origin;
+	grid_step = step;
+}
+
 void LayerWriter::AddFile(LayerFileEntry file) {
 	index.files.push_back(std::move(file));
 }
@@ -40,6 +45,13 @@ void LayerWriter::AddExtent(uint64_t file_id, uint64_t file_offset, const char *
 	uint64_t done = 0;
 	while (done < length) {
 		auto part = std::min<uint64_t>(length - done, LAYER_MAX_EXTENT_SIZE);
+		if (grid_step > 0) {
+			auto position = file_offset + done;
+			auto next_split = position < grid_origin
+			                      ? grid_origin
+			                      : grid_origin + ((position - grid_origin) / grid_step + 1) * grid_step;
+			part = std::min<uint64_t>(part, next_split - position);
+		}
 		LayerExtentEntry extent;
 		extent.file_id = file_id;
 		extent.file_offset = file_offset + done;

@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Layered storage against a plain DuckDB file: TPC-H's 22 queries and commit latency.
+
+Two servers serve the same TPC-H database: one with `--storage file` (the database is a plain
+DuckDB file) and one with `--storage layered` (the same file imported into layers on first open).
+Every query runs through the openduck extension with every table remote, so it runs whole on the
+server and the difference between the two is the storage underneath DuckDB.
+
+  * cold: a freshly started server per query (empty DuckDB buffer pool; the OS page cache is
+    left as it is, so this measures the storage read path, not the disk);
+  * warm: both servers up, one warm-up run per query, then the best of N runs, alternating
+    between the two servers query by query so that load from other processes hits both alike;
+  * commit latency: single-row `INSERT ... VALUES (?, ?)` in autocommit (one transaction each),
+    alternating between the two servers, p50 and p99.
+
+Results: a markdown table on stdout and bench/results/storage.json.
+
+    .venv/bin/python bench/storage_benchmarks.py                 # TPC-H SF1 (~5-8 minutes)
+    .venv/bin/python bench/storage_benchmarks.py --quick         # SF 0.1 smoke run
+    .venv/bin/python bench/storage_benchmarks.py --build-dir build-perf
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run_benchmarks as rb  # noqa: E402  (shares data generation, server processes and helpers)
+
+STORES = ("file", "layered")
+RESULTS_PATH = os.path.join(rb.RESULTS_DIR, "storage.json")
+TARGET_WARM_RATIO = 1.10
+
+
+# --------------------------------------------------------------------------- servers
+
+def start_server(store, datadir):
+    """`openduck serve --storage <store>` on datadir (which holds bench.duckdb); waits until healthy."""
+    port = rb.free_port()
+    health_port = rb.free_port()
+    argv = [rb.OPENDUCK_BIN, "serve", "--storage", store, "-p", str(port), "--health-port", str(health_port),
+            "--data-dir", datadir, "-t", rb.TOKEN]
+    server = rb.Server(f"openduck-{store}", argv, os.path.join(datadir, f"serve-{store}.log"))
+    url = f"http://127.0.0.1:{health_port}/health"
+    deadline = time.time() + 60
+    while True:
+        if not server.alive():
+            raise RuntimeError(f"openduck serve --storage {store} exited ({server.proc.returncode}):\n"
+                               f"{server.log_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200 and rb.SERVER_DB_NAME in json.loads(r.read()).get("databases", []):
+                    break
+        except (OSError, ValueError):
+            pass
+        if time.time() > deadline:
+            server.stop()
+            raise RuntimeError(f"openduck serve --storage {store} not healthy after 60 s:\n{server.log_text()}")
+        time.sleep(0.05)
+    server.store = store
+    server.endpoint = f"http://127.0.0.1:{port}"
+    return server
+
+
+class Client:
+    """One client DuckDB with the openduck extension, attached to one server as `<alias>`."""
+
+    def __init__(self, con, server, alias, read_only=True):
+        self.con = con
+        self.alias = alias
+        options = " (READ_ONLY)" if read_only else ""
+        started = time.perf_counter()
+        con.execute(f"ATTACH 'openduck:{rb.SERVER_DB_NAME}?endpoint={server.endpoint}&token={rb.TOKEN}' "
+                    f"AS {alias}{options}")
+        # Attaching describes the database, so the server has opened it (and imported it, the first time).
+        self.attach_seconds = time.perf_counter() - started
+
+    def timed(self, sql):
+        self.con.execute(f"USE {self.alias}")
+        started = time.perf_counter()
+        rows = self.con.execute(sql).fetchall()
+        return time.perf_counter() - started, rows
+
+    def detach(self):
+        self.con.execute("USE memory")
+        self.con.execute(f"DETACH {self.alias}")
+
+
+def new_connection():
+    con = rb.connect_duckdb()
+    con.execute(f"LOAD '{rb.OPENDUCK_EXT}'")
+    return con
+
+
+# --------------------------------------------------------------------------- measures
+
+def prepare_data_dirs(db_path, workdir):
+    """One data directory per store, each with a copy of the TPC-H file as bench.duckdb."""
+    dirs = {}
+    for store in STORES:
+        datadir = os.path.join(workdir, store)
+        os.makedirs(datadir)
+        shutil.copyfile(db_path, os.path.join(datadir, f"{rb.SERVER_DB_NAME}.duckdb"))
+        dirs[store] = datadir
+    return dirs
+
+
+def first_open(dirs):
+    """Opens each database once (the layered store imports the plain file then), so that later runs
+    measure reading, not importing."""
+    out = {}
+    for store in STORES:
+        started = time.perf_counter()
+        server = start_server(store, dirs[store])
+        try:
+            con = new_connection()
+            client = Client(con, server, "src")
+            con.close()
+        finally:
+            server.stop()
+        out[store] = {"first_open_seconds": client.attach_seconds,
+                      "server_start_and_open_seconds": time.perf_counter() - started}
+        rb.log(f"first open, {store}: {client.attach_seconds:.2f} s")
+    return out
+
+
+def cold_runs(dirs, queries):
+    """Each query on a freshly started server of each store, alternating stores."""
+    out = {store: {} for store in STORES}
+    for number, sql in queries:
+        for store in STORES:
+            server = start_server(store, dirs[store])
+            try:
+                con = new_connection()
+                client = Client(con, server, "src")
+                seconds, rows = client.timed(sql)
+                con.close()
+            finally:
+                server.stop()
+            out[store][str(number)] = {"seconds": seconds, "rows": len(rows),
+                                       "open_seconds": client.attach_seconds}
+        rb.log(f"cold Q{number:02d}: file {out['file'][str(number)]['seconds']:.3f} s, "
+               f"layered {out['layered'][str(number)]['seconds']:.3f} s")
+    return out
+
+
+def warm_runs(clients, queries, runs):
+    """One warm-up run per query and store, then `runs` timed runs, alternating stores; best of them."""
+    out = {store: {} for store in STORES}
+    for number, sql in queries:
+        times = {store: [] for store in STORES}
+        rows = {}
+        for attempt in range(1 + runs):
+            for store in STORES:
+                seconds, result = clients[store].timed(sql)
+                if attempt > 0:
+                    times[store].append(seconds)
+                rows[store] = result
+        if sorted(map(repr, rows["file"])) != sorted(map(repr, rows["layered"])):
+            raise RuntimeError(f"Q{number:02d}: the layered store returned a different result than the file store")
+        for store in STORES:
+            out[store][str(number)] = {"seconds": min(times[store]), "seconds_median": statistics.median(times[store]),
+                                       "seconds_all": times[store], "rows": len(rows[store])}
+        rb.log(f"warm Q{number:02d}: file {out['file'][str(number)]['seconds']:.3f} s, "
+               f"layered {out['layered'][str(number)]['seconds']:.3f} s")
+    return out
+
+
+def commit_latency(servers, count, warmup):
+    """Single-row INSERT transactions in autocommit, alternating between the stores."""
+    cons = {}
+    clients = {}
+    for store in STORES:
+        cons[store] = new_connection()
+        clients[store] = Client(cons[store], servers[store], "dst", read_only=False)
+        cons[store].execute("CREATE OR REPLACE TABLE dst.commit_bench (id BIGINT, v VARCHAR)")
+    sql = "INSERT INTO dst.commit_bench VALUES (?, ?)"
+    times = {store: [] for store in STORES}
+    for i in range(warmup + count):
+        for store in STORES:
+            started = time.perf_counter()
+            cons[store].execute(sql, [i, "row"])
+            if i >= warmup:
+                times[store].append(time.perf_counter() - started)
+    out = {}
+    for store in STORES:
+        stored = cons[store].execute("SELECT count(*) FROM dst.commit_bench").fetchone()[0]
+        if stored != warmup + count:
+            raise RuntimeError(f"{store}: {stored} rows committed, {warmup + count} inserted")
+        ms = [t * 1000 for t in times[store]]
+        out[store] = {"transactions": count, "p50_ms": rb.percentile(ms, 50), "p90_ms": rb.percentile(ms, 90),
+                      "p99_ms": rb.percentile(ms, 99), "mean_ms": statistics.fmean(ms), "max_ms": max(ms)}
+        cons[store].close()
+    rb.log(f"commit p50: file {out['file']['p50_ms']:.2f} ms, layered {out['layered']['p50_ms']:.2f} ms")
+    return out
+
+
+def totals(result):
+    for phase in ("cold", "warm"):
+        if phase not in result:
+            continue
+        file_total = sum(e["seconds"] for e in result[phase]["file"].values())
+        layered_total = sum(e["seconds"] for e in result[phase]["layered"].values())
+        result[f"{phase}_total_file_seconds"] = file_total
+        result[f"{phase}_total_layered_seconds"] = layered_total
+        result[f"{phase}_ratio"] = layered_total / file_total
+
+
+def run(sf, runs, commits, skip_cold=False):
+    started = time.time()
+    db_path, meta = rb.generate_data(sf)
+    tpch = rb.find_extension("duckdb_extension_tpch", "tpch")
+    if not tpch:
+        sys.exit("tpch extension not found: install duckdb-extension-tpch (scripts/install_deps.sh does)")
+    con = rb.connect_duckdb()
+    con.execute(f"LOAD '{tpch}'")
+    queries = con.execute("SELECT query_nr, query FROM tpch_queries() ORDER BY 1").fetchall()
+    con.close()
+    result = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": rb.machine_info(),
+              "config": {"sf": sf, "warm_runs": runs, "warm_warmup_runs": 1, "commit_transactions": commits,
+                         "server_binary": rb.OPENDUCK_BIN, "extension": rb.OPENDUCK_EXT}}
+    workdir = tempfile.mkdtemp(prefix="storage-", dir=rb.RESULTS_DIR)
+    servers = {}
+    try:
+        dirs = prepare_data_dirs(db_path, workdir)
+        result["first_open"] = first_open(dirs)
+        if not skip_cold:
+            result["cold"] = cold_runs(dirs, queries)
+        for store in STORES:
+            servers[store] = start_server(store, dirs[store])
+        con = new_connection()
+        clients = {store: Client(con, servers[store], f"src_{store}") for store in STORES}
+        result["warm"] = warm_runs(clients, queries, runs)
+        con.close()
+        result["commit"] = commit_latency(servers, commits, warmup=20)
+        for store in STORES:
+            result.setdefault("server_peak_rss_bytes", {})[store] = rb.read_proc_status(servers[store].pid).get("VmHWM")
+    finally:
+        for server in servers.values():
+            server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    totals(result)
+    result["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    result["total_seconds"] = round(time.time() - started, 1)
+    return result
+
+
+# --------------------------------------------------------------------------- report
+
+def render(result):
+    sf = rb.sf_label(result["config"]["sf"])
+    lines = [f"### Layered storage vs a plain DuckDB file, TPC-H SF{sf}", ""]
+    lines.append(f"Warm: best of {result['config']['warm_runs']} runs after a warm-up, stores alternating per query. "
+                 "Cold: a freshly started server per query (OS page cache left warm). Commit: single-row INSERT "
+                 f"transactions in autocommit, {result['config']['commit_transactions']} per store.")
+    lines.append("")
+    lines.append("| measure | plain file | layered | layered / plain | target |")
+    lines.append("|---|---|---|---|---|")
+    if "warm" in result:
+        ratio = result["warm_ratio"]
+        lines.append(f"| TPC-H 22 queries, warm, total | {result['warm_total_file_seconds']:.3f} s | "
+                     f"{result['warm_total_layered_seconds']:.3f} s | {ratio:.3f}x | <= {TARGET_WARM_RATIO:.2f}x "
+                     f"({'met' if ratio <= TARGET_WARM_RATIO else 'missed'}) |")
+    if "cold" in result:
+        lines.append(f"| TPC-H 22 queries, cold, total | {result['cold_total_file_seconds']:.3f} s | "
+                     f"{result['cold_total_layered_seconds']:.3f} s | {result['cold_ratio']:.3f}x | reported |")
+    if "commit" in result:
+        for key in ("p50_ms", "p99_ms"):
+            plain = result["commit"]["file"][key]
+            layered = result["commit"]["layered"][key]
+            lines.append(f"| commit latency {key[:3]} | {plain:.2f} ms | {layered:.2f} ms | "
+                         f"{layered / plain:.2f}x | reported |")
+    first = result.get("first_open", {})
+    if first:
+        lines.append(f"| first open (layered: import) | {first['file']['first_open_seconds']:.2f} s | "
+                     f"{first['layered']['first_open_seconds']:.2f} s | — | reported |")
+    lines += ["", "| query | warm plain s | warm layered s | warm ratio | cold plain s | cold layered s | cold ratio |",
+              "|---|---|---|---|---|---|---|"]
+    for number in sorted(result.get("warm", {}).get("file", {}), key=int):
+        warm_plain = result["warm"]["file"][number]["seconds"]
+        warm_layered = result["warm"]["layered"][number]["seconds"]
+        row = f"| Q{int(number):02d} | {warm_plain:.4f} | {warm_layered:.4f} | {warm_layered / warm_plain:.2f}x |"
+        if "cold" in result:
+            cold_plain = result["cold"]["file"][number]["seconds"]
+            cold_layered = result["cold"]["layered"][number]["seconds"]
+            row += f" {cold_plain:.4f} | {cold_layered:.4f} | {cold_layered / cold_plain:.2f}x |"
+        else:
+            row += " — | — | — |"
+        lines.append(row)
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sf", type=float, default=None, help="TPC-H scale factor (default 1, 0.1 with --quick)")
+    parser.add_argument("--runs", type=int, default=None, help="timed warm runs per query (default 5, 2 quick)")
+    parser.add_argument("--commits", type=int, default=None, help="timed INSERT transactions per store "
+                                                                    "(default 500, 100 quick)")
+    parser.add_argument("--quick", action="store_true", help="fast smoke run: SF 0.1, fewer runs")
+    parser.add_argument("--skip-cold", action="store_true", help="skip the cold runs (one server start per query)")
+    parser.add_argument("--build-dir", help="build directory to measure (default: build)")
+    parser.add_argument("--server-binary", help="openduck binary (default: <build-dir>/bin/openduck)")
+    parser.add_argument("--extension", help="openduck extension (default: <build-dir>/extension/...)")
+    parser.add_argument("--output", default=RESULTS_PATH, help=f"results JSON (default {RESULTS_PATH})")
+    args = parser.parse_args()
+    if args.build_dir:
+        rb.OPENDUCK_BIN, rb.OPENDUCK_EXT = rb.build_paths(os.path.abspath(args.build_dir))
+    rb.OPENDUCK_BIN = os.path.abspath(args.server_binary) if args.server_binary else rb.OPENDUCK_BIN
+    rb.OPENDUCK_EXT = os.path.abspath(args.extension) if args.extension else rb.OPENDUCK_EXT
+    for path in (rb.OPENDUCK_BIN, rb.OPENDUCK_EXT):
+        if not os.path.exists(path):
+            sys.exit(f"{path} is missing: build the openduck and openduck_extension targets first")
+    sf = args.sf if args.sf is not None else (0.1 if args.quick else 1.0)
+    runs = args.runs or (2 if args.quick else 5)
+    commits = args.commits or (100 if args.quick else 500)
+    result = run(sf, runs, commits, skip_cold=args.skip_cold)
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+    with open(args.output, "w") as f:
+        json.dump(result, f, indent=2)
+    print(render(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
