@@ -691,6 +691,11 @@ def run(args):
         results["writes"] = write_benchmarks.run(sf)
     except Exception as e:  # noqa: BLE001 - reported on the page like any other failed measure
         results["errors"]["writes"] = str(e)
+    try:
+        import storage_benchmarks
+        results["storage"] = storage_benchmarks.run(sf, 5, 500)
+    except Exception as e:  # noqa: BLE001 - reported on the page like any other failed measure
+        results["errors"]["storage"] = str(e)
     results["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     results["total_seconds"] = round(time.time() - started, 1)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -829,6 +834,9 @@ def write_docs(results):
     if results.get("writes"):
         import write_benchmarks
         tpch_section += "\n" + write_benchmarks.render(results["writes"])
+    if results.get("storage"):
+        import storage_benchmarks
+        tpch_section += "\n" + storage_benchmarks.render(results["storage"])
     text = f"""# Benchmarks
 
 This page is rewritten by `bench/run_benchmarks.py` on every full run (`make bench`).

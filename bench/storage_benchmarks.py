@@ -201,6 +201,148 @@ def commit_latency(servers, count, warmup):
     return out
 
 
+def start_plain(argv_extra, datadir, name, env=None):
+    """An `openduck serve` with extra flags (replica, S3) on datadir; waits until it serves `bench`."""
+    port, health_port = rb.free_port(), rb.free_port()
+    argv = [rb.OPENDUCK_BIN, "serve", "-p", str(port), "--health-port", str(health_port), "--data-dir", datadir,
+            "-t", rb.TOKEN] + list(argv_extra)
+    saved = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
+    try:
+        server = rb.Server(name, argv, os.path.join(datadir, f"{name}.log"))
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    deadline = time.time() + 60
+    while True:
+        if not server.alive():
+            raise RuntimeError(f"{name} exited:\n{server.log_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{health_port}/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.time() > deadline:
+            server.stop()
+            raise RuntimeError(f"{name} not healthy after 60 s")
+        time.sleep(0.05)
+    server.endpoint = f"http://127.0.0.1:{port}"
+    return server
+
+
+def attach(con, server, alias, database=None, **params):
+    query = "&".join([f"endpoint={server.endpoint}", f"token={rb.TOKEN}"] + [f"{k}={v}" for k, v in params.items()])
+    con.execute(f"ATTACH 'openduck:{database or rb.SERVER_DB_NAME}?{query}' AS {alias}")
+
+
+def timed_ms(action):
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
+
+
+def snapshot_measures(server, datadir, small_path, big_path, commits):
+    """Clone time by database size, snapshot open time, and read-replica freshness, on the layered server."""
+    out = {}
+    con = new_connection()
+    attach(con, server, "src")
+    attach(con, server, "small", database="small")
+    attach(con, server, "big", database="big")
+    sizes = {"bench": os.path.getsize(os.path.join(datadir, f"{rb.SERVER_DB_NAME}.duckdb")),
+             "small": os.path.getsize(small_path), "big": os.path.getsize(big_path)}
+    clones = {}
+    for alias, label in (("small", "small"), ("big", "big"), ("src", "bench")):
+        ms = [timed_ms(lambda i=i: con.execute(f"CREATE DATABASE {label}_copy{i} FROM {alias}").fetchall())
+              for i in range(7)]
+        clones[label] = {"database_bytes": sizes[label], "p50_ms": statistics.median(ms), "max_ms": max(ms)}
+    out["clone"] = clones
+    rb.log(f"clone p50: {sizes['small'] >> 20} MB {clones['small']['p50_ms']:.1f} ms, "
+           f"{sizes['big'] >> 20} MB {clones['big']['p50_ms']:.1f} ms")
+
+    # Snapshot open: a new snapshot each time (a one-row commit), attached by id, first query answered.
+    attach(con, server, "w", database="small")
+    con.execute("CREATE TABLE w.marks (v INTEGER)")
+    con.execute("CREATE TABLE src.marks (v INTEGER)")
+    opens = []
+    for i in range(5):
+        con.execute("INSERT INTO src.marks VALUES (?)", [i])
+        snapshot = con.execute("SELECT max(snapshot_id) FROM openduck_snapshots('src')").fetchone()[0]
+        alias = f"past{i}"
+
+        def open_and_count():
+            attach(con, server, alias, snapshot=str(snapshot))
+            con.execute(f"SELECT count(*) FROM {alias}.lineitem").fetchall()
+        opens.append(timed_ms(open_and_count))
+        con.execute(f"DETACH {alias}")
+    out["snapshot_open"] = {"database_bytes": sizes["bench"], "p50_ms": statistics.median(opens), "max_ms": max(opens)}
+    rb.log(f"snapshot open p50: {out['snapshot_open']['p50_ms']:.1f} ms")
+
+    # Replica freshness: commit on the writer, poll a replica (another process) until it sees the row.
+    replica = start_plain(["--replica"], datadir, "openduck-replica")
+    try:
+        reader = new_connection()
+        attach(reader, replica, "r", database="small")
+        delays = []
+        for i in range(commits):
+            con.execute("INSERT INTO w.marks VALUES (?)", [1000 + i])
+            committed = time.perf_counter()
+            while reader.execute("SELECT count(*) FROM r.marks WHERE v = ?", [1000 + i]).fetchone()[0] == 0:
+                if time.perf_counter() - committed > 10:
+                    raise RuntimeError("the replica did not see a commit within 10 s")
+                time.sleep(0.002)
+            delays.append((time.perf_counter() - committed) * 1000)
+        reader.close()
+    finally:
+        replica.stop()
+    out["replica_freshness"] = {"commits": commits, "p50_ms": statistics.median(delays),
+                                "p99_ms": rb.percentile(delays, 99), "max_ms": max(delays)}
+    rb.log(f"replica freshness p50: {out['replica_freshness']['p50_ms']:.1f} ms, max {max(delays):.1f} ms")
+    con.close()
+    return out
+
+
+def s3_commit_latency(workdir, count, warmup=20):
+    """Single-row INSERT transactions on layered storage over an S3-compatible server (moto, loopback, signed)."""
+    sys.path.insert(0, os.path.join(rb.ROOT, "test", "e2e"))
+    import s3_server  # noqa: E402  (the tests' moto launcher)
+    from pathlib import Path
+
+    moto = s3_server.start_s3_server(Path(workdir) / "moto")
+    datadir = os.path.join(workdir, "s3-data")
+    os.makedirs(datadir)
+    server = None
+    try:
+        server = start_plain(moto.store_args("bench", Path(workdir) / "s3-cache") + ["-d", "s3db"], datadir,
+                             "openduck-s3", env=moto.server_env())
+        con = new_connection()
+        attach(con, server, "s3", database="s3db")
+        con.execute("CREATE TABLE s3.commit_bench (id BIGINT, v VARCHAR)")
+        ms = []
+        for i in range(warmup + count):
+            elapsed = timed_ms(lambda: con.execute("INSERT INTO s3.commit_bench VALUES (?, ?)", [i, "row"]))
+            if i >= warmup:
+                ms.append(elapsed)
+        con.close()
+    finally:
+        if server:
+            server.stop()
+        moto.stop()
+    out = {"transactions": count, "p50_ms": rb.percentile(ms, 50), "p99_ms": rb.percentile(ms, 99)}
+    rb.log(f"S3 commit p50 {out['p50_ms']:.2f} ms, p99 {out['p99_ms']:.2f} ms")
+    return out
+
+
+def make_database(path, rows):
+    """A DuckDB file of random doubles, which do not compress: 16 bytes a row, so 64M rows make about 1 GB."""
+    con = rb.connect_duckdb(path)
+    con.execute(f"CREATE TABLE t AS SELECT random() AS a, random() AS b FROM range({rows})")
+    con.close()
+
+
 def totals(result):
     for phase in ("cold", "warm"):
         if phase not in result:
@@ -229,6 +371,10 @@ def run(sf, runs, commits, skip_cold=False):
     servers = {}
     try:
         dirs = prepare_data_dirs(db_path, workdir)
+        # About 10 MB and about 1 GB (64x less at SF 0.1), for clone times by size.
+        for name, rows in (("small", 600_000), ("big", 64_000_000 if sf >= 1 else 1_000_000)):
+            make_database(os.path.join(workdir, f"{name}.duckdb"), rows)
+            shutil.copyfile(os.path.join(workdir, f"{name}.duckdb"), os.path.join(dirs["layered"], f"{name}.duckdb"))
         result["first_open"] = first_open(dirs)
         if not skip_cold:
             result["cold"] = cold_runs(dirs, queries)
@@ -239,6 +385,9 @@ def run(sf, runs, commits, skip_cold=False):
         result["warm"] = warm_runs(clients, queries, runs)
         con.close()
         result["commit"] = commit_latency(servers, commits, warmup=20)
+        result["snapshots"] = snapshot_measures(servers["layered"], dirs["layered"], os.path.join(workdir, "small.duckdb"),
+                                                os.path.join(workdir, "big.duckdb"), commits=20)
+        result["commit_s3"] = s3_commit_latency(workdir, min(commits, 200))
         for store in STORES:
             result.setdefault("server_peak_rss_bytes", {})[store] = rb.read_proc_status(servers[store].pid).get("VmHWM")
     finally:
@@ -276,6 +425,24 @@ def render(result):
             layered = result["commit"]["layered"][key]
             lines.append(f"| commit latency {key[:3]} | {plain:.2f} ms | {layered:.2f} ms | "
                          f"{layered / plain:.2f}x | reported |")
+    if "commit_s3" in result:
+        for key in ("p50_ms", "p99_ms"):
+            lines.append(f"| commit latency {key[:3]}, S3-compatible store (moto) | — | "
+                         f"{result['commit_s3'][key]:.2f} ms | — | reported |")
+    snapshots = result.get("snapshots")
+    if snapshots:
+        clone = snapshots["clone"]
+        lines.append(f"| clone, {clone['small']['database_bytes'] / 1e6:.0f} MB database, p50 | — | "
+                     f"{clone['small']['p50_ms']:.1f} ms | — | <= 50 ms |")
+        lines.append(f"| clone, {clone['big']['database_bytes'] / 1e6:.0f} MB database, p50 | — | "
+                     f"{clone['big']['p50_ms']:.1f} ms | — | <= 50 ms, same as small |")
+        lines.append(f"| clone, TPC-H database ({clone['bench']['database_bytes'] / 1e6:.0f} MB), p50 | — | "
+                     f"{clone['bench']['p50_ms']:.1f} ms | — | reported |")
+        lines.append(f"| snapshot open + first query, p50 | — | {snapshots['snapshot_open']['p50_ms']:.1f} ms | — | "
+                     f"<= 1 s |")
+        fresh = snapshots["replica_freshness"]
+        lines.append(f"| replica freshness after commit, p50 / max | — | {fresh['p50_ms']:.1f} / "
+                     f"{fresh['max_ms']:.1f} ms | — | <= 1 s |")
     first = result.get("first_open", {})
     if first:
         lines.append(f"| first open (layered: import) | {first['file']['first_open_seconds']:.2f} s | "
