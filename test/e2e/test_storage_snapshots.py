@@ -136,7 +136,7 @@ def test_create_database_from_is_a_zero_copy_clone_that_diverges(layered, client
     result = con.execute("CREATE DATABASE copy FROM cloud").fetch_arrow_table().to_pylist()
     assert result[0]["database_name"] == "copy"
     old = con.execute(f"CREATE DATABASE old_copy FROM cloud AT (VERSION => {before})").fetch_arrow_table().to_pylist()
-    assert old[0]["parent_snapshot_id"] == before
+    assert old[0]["source_snapshot_id"] == before
     # Metadata only: no layer object was written for either clone.
     assert layer_objects(layered.data_dir) == objects_before
     assert not (layered.data_dir / "objects" / "copy").exists()

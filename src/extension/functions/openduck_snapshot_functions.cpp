@@ -242,7 +242,10 @@ ParserExtensionParseResult ParseCreateDatabaseFrom(ParserExtensionInfo *, const 
 unique_ptr<FunctionData> CreateDatabaseFromBind(ClientContext &context, TableFunctionBindInput &input,
                                                 vector<LogicalType> &return_types, vector<string> &names) {
 	auto &source = FindOpenDuckDatabase(context, input.inputs[0]);
-	auto sql = "FROM openduck_clone_database(" + QuoteStringLiteral(input.inputs[1].ToString());
+	// The new database, its first snapshot and the snapshot it was cloned from.
+	auto sql = "SELECT database_name, snapshot_id, parent_snapshot_id AS source_snapshot_id FROM "
+	           "openduck_clone_database(" +
+	           QuoteStringLiteral(input.inputs[1].ToString());
 	if (!input.inputs[2].ToString().empty()) {
 		sql += ", " + QuoteStringLiteral(input.inputs[2].ToString());
 	}
