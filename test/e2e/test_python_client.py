@@ -115,6 +115,17 @@ def test_other_database(od_server, connect):
     assert con.sql("FROM cloud.other_marker").fetchall() == [("otherdb",)]
 
 
+def test_snapshot_keyword_reads_a_past_state(od_server, connect):
+    con = connect("mydb", token=ODD_TOKEN, endpoint=od_server.endpoint, extension_path=EXTENSION_FILE)
+    con.execute("CREATE TABLE cloud.py_snapshot AS SELECT 1 AS v")
+    before = con.execute("SELECT max(snapshot_id) FROM openduck_snapshots('cloud')").fetchone()[0]
+    con.execute("INSERT INTO cloud.py_snapshot VALUES (2)")
+    past = connect("mydb", token=ODD_TOKEN, endpoint=od_server.endpoint, extension_path=EXTENSION_FILE,
+                   snapshot=before, alias="past")
+    assert past.sql("SELECT v FROM past.py_snapshot").fetchall() == [(1,)]
+    assert con.sql("SELECT count(*) FROM cloud.py_snapshot").fetchone() == (2,)
+
+
 def test_default_alias_is_cloud(od_server, connect):
     con = connect("mydb", token=ODD_TOKEN, endpoint=od_server.endpoint, extension_path=EXTENSION_FILE)
     rows = con.sql("SELECT database_name, type, readonly FROM duckdb_databases() WHERE NOT internal ORDER BY 1").fetchall()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any, Dict, Mapping, Optional
 
@@ -19,6 +20,7 @@ def connect(
     extension_path: Optional[os.PathLike] = None,
     alias: str = DEFAULT_ALIAS,
     read_only: bool = False,
+    snapshot: Optional[str] = None,
     config: Optional[Mapping[str, Any]] = None,
     **duckdb_config: Any,
 ) -> duckdb.DuckDBPyConnection:
@@ -27,12 +29,15 @@ def connect(
     `database` may be "mydb", "od:mydb", "openduck:mydb" or
     "openduck:mydb?endpoint=...&token=..." (percent-encoded). Keyword arguments win over
     URL parameters; the token defaults to $OPENDUCK_TOKEN and the endpoint to
-    $OPENDUCK_ENDPOINT, else http://localhost:7878. `config` and any extra keyword
-    arguments are DuckDB settings for the local connection.
+    $OPENDUCK_ENDPOINT, else http://localhost:7878. `snapshot` (an id, a snapshot name or a
+    time) attaches that past state, read-only. `config` and any extra keyword arguments are
+    DuckDB settings for the local connection.
     """
     if not alias:
         raise ValueError("alias must be a non-empty name")
     settings = resolve_settings(database, token=token, endpoint=endpoint)
+    if snapshot is not None:
+        settings = dataclasses.replace(settings, extra_params={**settings.extra_params, "snapshot": str(snapshot)})
     path = resolve_extension_path(extension_path)
 
     local_config: Dict[str, Any] = dict(config or {})
