@@ -52,8 +52,8 @@ std::string CommandArguments::Value(const std::string &flag, const std::string &
 	return fallback;
 }
 
-CommandArguments ParseCommandArguments(const std::vector<std::string> &args, const std::vector<std::string> &value_flags,
-                                       const char *help) {
+CommandArguments ParseCommandArguments(const std::vector<std::string> &args,
+                                       const std::vector<std::string> &value_flags, const char *help) {
 	CommandArguments result;
 	result.config = StorageConfigFromEnvironment();
 	for (size_t i = 0; i < args.size(); i++) {

@@ -37,7 +37,7 @@ struct CommandArguments {
 	//! The value of a flag, or fallback when it was not given.
 	std::string Value(const std::string &flag, const std::string &fallback = std::string()) const;
 };
-CommandArguments ParseCommandArguments(const std::vector<std::string> &args, const std::vector<std::string> &value_flags,
-                                       const char *help);
+CommandArguments ParseCommandArguments(const std::vector<std::string> &args,
+                                       const std::vector<std::string> &value_flags, const char *help);
 
 } // namespace openduck

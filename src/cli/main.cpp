@@ -1,17 +1,12 @@
 // The `openduck` command: serve databases over the OpenDuck protocol.
-#include "duckdb/common/error_data.hpp"
-#include "protocol/protocol_constants.hpp"
 #include "cli/cli_support.hpp"
 #include "cli/storage_commands.hpp"
 #include "cli/storage_flags.hpp"
+#include "duckdb/common/error_data.hpp"
+#include "protocol/protocol_constants.hpp"
 #include "server/serve.hpp"
-#include "storage/metadata_store/metadata_store.hpp"
 
-#include <algorithm>
 #include <cstdlib>
-#include <cstring>
-#include <ctime>
-#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -78,7 +73,6 @@ Health:
 SIGINT or SIGTERM stops the server cleanly.
 )";
 
-
 bool ParsePort(const std::string &text, uint16_t &port) {
 	if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos) {
 		return false;
@@ -99,11 +93,11 @@ int Serve(const std::vector<std::string> &args) {
 	if (auto token = std::getenv("OPENDUCK_READ_ONLY_TOKEN")) {
 		options.read_only_token = token;
 	}
-	auto arguments = openduck::ParseCommandArguments(
-	    args,
-	    {"-d", "--database", "--db", "-t", "--token", "--read-only-token", "--host", "--listen", "-p", "--port",
-	     "--health-port", "--max-message-size"},
-	    SERVE_HELP);
+	auto arguments =
+	    openduck::ParseCommandArguments(args,
+	                                    {"-d", "--database", "--db", "-t", "--token", "--read-only-token", "--host",
+	                                     "--listen", "-p", "--port", "--health-port", "--max-message-size"},
+	                                    SERVE_HELP);
 	if (arguments.help) {
 		std::cout << Help(SERVE_HELP);
 		return 0;

@@ -44,8 +44,7 @@ StorageConfig StorageConfigFromEnvironment() {
 	return config;
 }
 
-bool ParseStorageFlag(const std::string &arg, const std::function<std::string()> &next_value,
-                      StorageConfig &config) {
+bool ParseStorageFlag(const std::string &arg, const std::function<std::string()> &next_value, StorageConfig &config) {
 	if (arg == "--data-dir") {
 		config.data_dir = next_value();
 	} else if (arg == "--storage") {
@@ -109,8 +108,8 @@ int64_t ParseDurationMilliseconds(const std::string &text) {
 	uint64_t number = 0;
 	std::string unit;
 	if (SplitNumber(text, number, unit)) {
-		static const std::pair<const char *, uint64_t> UNITS[] = {
-		    {"", 1}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+		static const std::pair<const char *, uint64_t> UNITS[] = {{"", 1},      {"ms", 1},      {"s", 1000},
+		                                                          {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
 		for (auto &entry : UNITS) {
 			if (unit == entry.first) {
 				return static_cast<int64_t>(number * entry.second);

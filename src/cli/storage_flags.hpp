@@ -24,8 +24,7 @@ StorageConfig StorageConfigFromEnvironment();
 
 //! Handles one storage flag (arg without its value). next_value yields the value. Returns false when arg is not
 //! a storage flag; throws InvalidInputException for a bad value.
-bool ParseStorageFlag(const std::string &arg, const std::function<std::string()> &next_value,
-                      StorageConfig &config);
+bool ParseStorageFlag(const std::string &arg, const std::function<std::string()> &next_value, StorageConfig &config);
 
 //! Call after all flags: picks layered storage when --metadata or --store was given without --storage.
 void FinishStorageConfig(StorageConfig &config);

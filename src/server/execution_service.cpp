@@ -6,8 +6,8 @@
 #include "duckdb/main/prepared_statement.hpp"
 #include "protocol/protocol_constants.hpp"
 #include "protocol/status_mapping.hpp"
-#include "server/query_log.hpp"
 #include "server/catalog_version_function.hpp"
+#include "server/query_log.hpp"
 #include "server/snapshot_functions.hpp"
 #include "server/upload_function.hpp"
 #include "server/upload_source.hpp"
@@ -202,8 +202,8 @@ std::shared_ptr<duckdb::DuckDB> ExecutionService::OpenInstance(grpc::ServerConte
                                                                const std::string &snapshot, grpc::Status &status) {
 	std::shared_ptr<duckdb::DuckDB> instance;
 	try {
-		instance = snapshot.empty() ? store.OpenDatabase(name)
-		                            : store.OpenSnapshot(name, SnapshotSelector::Parse(snapshot));
+		instance =
+		    snapshot.empty() ? store.OpenDatabase(name) : store.OpenSnapshot(name, SnapshotSelector::Parse(snapshot));
 	} catch (std::exception &ex) {
 		status = ErrorStatus(context, duckdb::ErrorData(ex));
 		return nullptr;

@@ -8,12 +8,11 @@
 #include "storage/database_store.hpp"
 #include "storage/storage_config.hpp"
 
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
-
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <pthread.h>
 
 namespace openduck {

@@ -37,7 +37,7 @@ struct SnapshotScanState : public duckdb::GlobalTableFunctionState {
 };
 
 void SetSnapshotColumns(duckdb::vector<duckdb::LogicalType> &return_types, duckdb::vector<std::string> &names) {
-	return_types = {duckdb::LogicalType::VARCHAR,     duckdb::LogicalType::BIGINT, duckdb::LogicalType::BIGINT,
+	return_types = {duckdb::LogicalType::VARCHAR,      duckdb::LogicalType::BIGINT,  duckdb::LogicalType::BIGINT,
 	                duckdb::LogicalType::TIMESTAMP_TZ, duckdb::LogicalType::VARCHAR, duckdb::LogicalType::UBIGINT,
 	                duckdb::LogicalType::BOOLEAN};
 	names = {"database_name", "snapshot_id", "parent_snapshot_id", "created_at",
@@ -135,10 +135,13 @@ void SnapshotScan(duckdb::ClientContext &context, duckdb::TableFunctionInput &in
 		auto &row = state.rows[state.next++];
 		output.SetValue(0, count, duckdb::Value(state.database));
 		output.SetValue(1, count, duckdb::Value::BIGINT(row.id));
-		output.SetValue(2, count, row.parent ? duckdb::Value::BIGINT(row.parent) : duckdb::Value(duckdb::LogicalType::BIGINT));
-		output.SetValue(3, count,
-		                duckdb::Value::TIMESTAMPTZ(duckdb::timestamp_tz_t(duckdb::Timestamp::FromEpochMs(row.created_at_ms))));
-		output.SetValue(4, count, row.name.empty() ? duckdb::Value(duckdb::LogicalType::VARCHAR) : duckdb::Value(row.name));
+		output.SetValue(2, count,
+		                row.parent ? duckdb::Value::BIGINT(row.parent) : duckdb::Value(duckdb::LogicalType::BIGINT));
+		output.SetValue(
+		    3, count,
+		    duckdb::Value::TIMESTAMPTZ(duckdb::timestamp_tz_t(duckdb::Timestamp::FromEpochMs(row.created_at_ms))));
+		output.SetValue(4, count,
+		                row.name.empty() ? duckdb::Value(duckdb::LogicalType::VARCHAR) : duckdb::Value(row.name));
 		output.SetValue(5, count, duckdb::Value::UBIGINT(row.layer_count));
 		output.SetValue(6, count, duckdb::Value::BOOLEAN(row.newest));
 		count++;
@@ -165,8 +168,8 @@ void RegisterSnapshotFunctions(duckdb::DatabaseInstance &db, DatabaseStore &stor
 	duckdb::TableFunction clone_newest({duckdb::LogicalType::VARCHAR}, SnapshotScan, CloneBind, SnapshotInit);
 	clone_newest.function_info = info;
 	clone.AddFunction(clone_newest);
-	duckdb::TableFunction clone_at({duckdb::LogicalType::VARCHAR, duckdb::LogicalType::VARCHAR}, SnapshotScan, CloneBind,
-	                               SnapshotInit);
+	duckdb::TableFunction clone_at({duckdb::LogicalType::VARCHAR, duckdb::LogicalType::VARCHAR}, SnapshotScan,
+	                               CloneBind, SnapshotInit);
 	clone_at.function_info = info;
 	clone.AddFunction(clone_at);
 	loader.RegisterFunction(std::move(clone));

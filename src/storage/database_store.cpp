@@ -5,8 +5,8 @@
 namespace openduck {
 
 void ValidateDatabaseName(const std::string &name) {
-	bool valid = !name.empty() && name.size() <= 128 &&
-	             (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
+	bool valid =
+	    !name.empty() && name.size() <= 128 && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
 	for (char c : name) {
 		valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
 	}

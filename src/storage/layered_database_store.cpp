@@ -430,7 +430,7 @@ std::shared_ptr<duckdb::DuckDB> LayeredDatabaseStore::CachedEngineLocked(const s
 }
 
 LayeredDatabaseStore::SnapshotEngine LayeredDatabaseStore::OpenSnapshotEngine(const std::string &name,
-                                                                                int64_t snapshot_id) {
+                                                                              int64_t snapshot_id) {
 	// Hold first, then read the layer list: GC keeps a held snapshot's layers.
 	if (!metadata->HoldSnapshot(holder, name, snapshot_id, LEASE_TTL_MS)) {
 		throw duckdb::InvalidInputException("database \"%s\" has no snapshot %lld (expired by retention?)", name,
@@ -457,10 +457,9 @@ std::shared_ptr<duckdb::DuckDB> LayeredDatabaseStore::AdoptEngineLocked(Snapshot
 		return cached;
 	}
 	if (snapshot_engines.size() >= MAX_SNAPSHOT_ENGINES) {
-		auto oldest = std::min_element(snapshot_engines.begin(), snapshot_engines.end(),
-		                               [](const SnapshotEngine &a, const SnapshotEngine &b) {
-			                               return a.last_used < b.last_used;
-		                               });
+		auto oldest = std::min_element(
+		    snapshot_engines.begin(), snapshot_engines.end(),
+		    [](const SnapshotEngine &a, const SnapshotEngine &b) { return a.last_used < b.last_used; });
 		if (oldest->engine.use_count() == 1) {
 			// Nobody uses it: close it now rather than keep an engine per commit alive until the next beat.
 			metadata->ReleaseSnapshot(holder, oldest->database, oldest->snapshot_id);
@@ -474,7 +473,7 @@ std::shared_ptr<duckdb::DuckDB> LayeredDatabaseStore::AdoptEngineLocked(Snapshot
 }
 
 std::shared_ptr<duckdb::DuckDB> LayeredDatabaseStore::EngineFor(std::unique_lock<std::mutex> &guard,
-                                                                     const std::string &name, int64_t snapshot_id) {
+                                                                const std::string &name, int64_t snapshot_id) {
 	if (auto cached = CachedEngineLocked(name, snapshot_id)) {
 		return cached;
 	}

@@ -9,8 +9,8 @@
 namespace openduck {
 
 void ValidateSnapshotName(const std::string &name) {
-	bool valid = !name.empty() && name.size() <= 128 &&
-	             (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
+	bool valid =
+	    !name.empty() && name.size() <= 128 && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
 	for (auto c : name) {
 		valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.');
 	}
@@ -38,8 +38,8 @@ SnapshotSelector SnapshotSelector::Parse(const std::string &text) {
 		duckdb::timestamp_t timestamp;
 		bool has_offset = false;
 		duckdb::string_t time_zone("");
-		auto result = duckdb::Timestamp::TryConvertTimestampTZ(text.c_str(), text.size(), timestamp, true,
-		                                                        has_offset, time_zone);
+		auto result =
+		    duckdb::Timestamp::TryConvertTimestampTZ(text.c_str(), text.size(), timestamp, true, has_offset, time_zone);
 		if (result != duckdb::TimestampCastResult::SUCCESS || time_zone.GetSize() > 0 ||
 		    !duckdb::Timestamp::IsFinite(timestamp)) {
 			throw duckdb::InvalidInputException("invalid snapshot time \"%s\": use e.g. 2026-11-22 04:30:00 (UTC) or "

@@ -5,9 +5,8 @@
 #include "storage/metadata_store/sqlite_metadata_store.hpp"
 #include "storage/object_store/local_directory_object_store.hpp"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
+#include <gtest/gtest.h>
 #include <map>
 #include <random>
 #include <unistd.h>
@@ -19,8 +18,8 @@ namespace {
 
 struct CompactionFixture {
 	CompactionFixture() {
-		root = (fs::temp_directory_path() / ("openduck-compaction-test-" + std::to_string(::getpid()) + "-" +
-		                                     std::to_string(counter++)))
+		root = (fs::temp_directory_path() /
+		        ("openduck-compaction-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)))
 		           .string();
 		fs::remove_all(root);
 		fs::create_directories(root);
@@ -40,8 +39,8 @@ struct CompactionFixture {
 	}
 	std::unique_ptr<LayerSpace> Reader(int64_t snapshot_id) {
 		// A cold cache, as another process would have.
-		auto space = std::unique_ptr<LayerSpace>(
-		    new LayerSpace("db", std::make_shared<LayerReaderCache>(objects), metadata));
+		auto space =
+		    std::unique_ptr<LayerSpace>(new LayerSpace("db", std::make_shared<LayerReaderCache>(objects), metadata));
 		space->Load(snapshot_id);
 		return space;
 	}

@@ -5,7 +5,6 @@
 #include "storage/storage_config.hpp"
 
 #include <gtest/gtest.h>
-
 #include <map>
 
 using namespace openduck;
@@ -34,7 +33,9 @@ TEST(StorageConfig, FlagsEnvironmentAndDefaults) {
 	config.kind.clear();
 	std::vector<std::string> values = {"postgres://u:pw@h/db", "s3://bucket/prefix", "1d"};
 	size_t next = 0;
-	auto value = [&]() { return values[next++]; };
+	auto value = [&]() {
+		return values[next++];
+	};
 	EXPECT_TRUE(ParseStorageFlag("--metadata", value, config));
 	EXPECT_TRUE(ParseStorageFlag("--store", value, config));
 	EXPECT_TRUE(ParseStorageFlag("--retention", value, config));
@@ -58,7 +59,9 @@ TEST(StorageConfig, FlagsEnvironmentAndDefaults) {
 	StorageConfig bad;
 	std::vector<std::string> kinds = {"floppy"};
 	next = 0;
-	auto kind = [&]() { return kinds[next++]; };
+	auto kind = [&]() {
+		return kinds[next++];
+	};
 	EXPECT_THROW(ParseStorageFlag("--storage", kind, bad), duckdb::InvalidInputException);
 }
 

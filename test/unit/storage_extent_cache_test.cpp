@@ -3,10 +3,9 @@
 #include "storage/layers/layer_writer.hpp"
 #include "storage/layers/verified_extent_cache.hpp"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <cstring>
+#include <gtest/gtest.h>
 #include <random>
 #include <thread>
 #include <vector>

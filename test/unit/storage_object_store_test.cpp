@@ -9,8 +9,8 @@
 
 #include <arpa/inet.h>
 #include <atomic>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <curl/curl.h>
@@ -445,10 +445,10 @@ public:
 	}
 
 	void Start() {
-		auto binary = std::getenv("OPENDUCK_TEST_MOTO_SERVER")
-		                  ? std::string(std::getenv("OPENDUCK_TEST_MOTO_SERVER"))
-		                  : (fs::path(__FILE__).parent_path().parent_path().parent_path() / ".venv/bin/moto_server")
-		                        .string();
+		auto binary =
+		    std::getenv("OPENDUCK_TEST_MOTO_SERVER")
+		        ? std::string(std::getenv("OPENDUCK_TEST_MOTO_SERVER"))
+		        : (fs::path(__FILE__).parent_path().parent_path().parent_path() / ".venv/bin/moto_server").string();
 		if (!fs::exists(binary)) {
 			error = "moto_server not found at " + binary + " (scripts/install_deps.sh installs moto[server] in .venv)";
 			return;

@@ -47,7 +47,8 @@ struct Stores {
 	std::unique_ptr<LayerSpace> OpenSpace(const std::string &holder) {
 		// The previous writer (if any) "crashed": its holder counts as gone.
 		auto lease = metadata->AcquireWriterLease("db", holder, 60000, [](const std::string &) { return true; });
-		auto space = std::unique_ptr<LayerSpace>(new LayerSpace("db", std::make_shared<LayerReaderCache>(objects), metadata, lease, 60000));
+		auto space = std::unique_ptr<LayerSpace>(
+		    new LayerSpace("db", std::make_shared<LayerReaderCache>(objects), metadata, lease, 60000));
 		space->Load();
 		return space;
 	}
@@ -189,7 +190,8 @@ TEST(StorageLayerSpace, StaleWriterCannotPublish) {
 	}
 	// And it refuses further writes rather than pretending.
 	EXPECT_THROW(old_writer->Write(id, 0, "x", 1), duckdb::IOException);
-	auto space = std::unique_ptr<LayerSpace>(new LayerSpace("db", std::make_shared<LayerReaderCache>(stores.objects), stores.metadata, new_writer, 60000));
+	auto space = std::unique_ptr<LayerSpace>(
+	    new LayerSpace("db", std::make_shared<LayerReaderCache>(stores.objects), stores.metadata, new_writer, 60000));
 	space->Load();
 	EXPECT_EQ(ReadAll(*space, "db.duckdb"), "committed");
 }

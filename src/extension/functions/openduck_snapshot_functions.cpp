@@ -63,8 +63,8 @@ static unique_ptr<FunctionData> SnapshotsBind(ClientContext &context, TableFunct
 
 static unique_ptr<FunctionData> CreateSnapshotBind(ClientContext &context, TableFunctionBindInput &input,
                                                    vector<LogicalType> &return_types, vector<string> &names) {
-	auto sql = "FROM openduck_create_snapshot(" +
-	           QuoteStringLiteral(TextArgument(input.inputs[1], "snapshot name")) + ")";
+	auto sql =
+	    "FROM openduck_create_snapshot(" + QuoteStringLiteral(TextArgument(input.inputs[1], "snapshot name")) + ")";
 	return BindRemoteQuery(context, FindOpenDuckDatabase(context, input.inputs[0]), sql, return_types, names);
 }
 
@@ -146,9 +146,8 @@ public:
 			return Quoted('"', what);
 		}
 		auto start = position;
-		while (position < text.size() &&
-		       (std::isalnum(static_cast<unsigned char>(text[position])) || text[position] == '_' ||
-		        text[position] == '-')) {
+		while (position < text.size() && (std::isalnum(static_cast<unsigned char>(text[position])) ||
+		                                  text[position] == '_' || text[position] == '-')) {
 			position++;
 		}
 		if (start == position) {

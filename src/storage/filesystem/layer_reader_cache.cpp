@@ -25,9 +25,10 @@ std::shared_ptr<const LayerReader> LayerReaderCache::Open(const std::string &dat
 		throw duckdb::IOException("database \"%s\", layer \"%s\": the layer object is missing: %s", database,
 		                          object_key, duckdb::ErrorData(ex).RawMessage());
 	}
-	auto reader = std::make_shared<const LayerReader>(
-	    database, object_key, size,
-	    [store, object_key](uint64_t offset, uint64_t length, char *out) { store->Get(object_key, offset, length, out); });
+	auto reader = std::make_shared<const LayerReader>(database, object_key, size,
+	                                                  [store, object_key](uint64_t offset, uint64_t length, char *out) {
+		                                                  store->Get(object_key, offset, length, out);
+	                                                  });
 	std::lock_guard<std::mutex> guard(lock);
 	auto &slot = readers[object_key];
 	if (auto existing = slot.lock()) {

@@ -31,8 +31,7 @@ LayerSpace::LayerSpace(std::string database_p, std::shared_ptr<LayerReaderCache>
 
 LayerSpace::LayerSpace(std::string database_p, std::shared_ptr<LayerReaderCache> layers_p,
                        std::shared_ptr<MetadataStore> metadata_p)
-    : database(std::move(database_p)), layers(std::move(layers_p)), metadata(std::move(metadata_p)),
-      read_only(true) {
+    : database(std::move(database_p)), layers(std::move(layers_p)), metadata(std::move(metadata_p)), read_only(true) {
 }
 
 std::shared_ptr<const LayerReader> LayerSpace::OpenLayer(const std::string &object_key) {
@@ -41,9 +40,11 @@ std::shared_ptr<const LayerReader> LayerSpace::OpenLayer(const std::string &obje
 
 void LayerSpace::Load(int64_t wanted_snapshot) {
 	std::lock_guard<std::mutex> guard(lock);
-	auto snapshot = wanted_snapshot == 0 ? metadata->LatestSnapshot(database) : metadata->GetSnapshot(database, wanted_snapshot);
+	auto snapshot =
+	    wanted_snapshot == 0 ? metadata->LatestSnapshot(database) : metadata->GetSnapshot(database, wanted_snapshot);
 	if (wanted_snapshot != 0 && snapshot.id == 0) {
-		throw duckdb::InvalidInputException("database \"%s\" has no snapshot %lld", database, (long long)wanted_snapshot);
+		throw duckdb::InvalidInputException("database \"%s\" has no snapshot %lld", database,
+		                                    (long long)wanted_snapshot);
 	}
 	snapshot_id = snapshot.id;
 	if (snapshot.id == 0) {
@@ -439,8 +440,8 @@ bool LayerSpace::Compact(const CompactionPlan &plan) {
 	record.size_bytes = object.size();
 	SnapshotRecord snapshot;
 	try {
-		snapshot = metadata->PublishCompaction(lease, snapshot_id, record, plan.first_position, plan.run.size(),
-		                                       lease_ttl_ms);
+		snapshot =
+		    metadata->PublishCompaction(lease, snapshot_id, record, plan.first_position, plan.run.size(), lease_ttl_ms);
 	} catch (std::exception &) {
 		// Unpublished, so the content is unchanged; the object goes with the next garbage collection.
 		return false;
@@ -448,8 +449,8 @@ bool LayerSpace::Compact(const CompactionPlan &plan) {
 	auto new_stack = std::vector<std::pair<std::shared_ptr<const LayerReader>, uint64_t>>(
 	    stack.begin(), stack.begin() + static_cast<std::ptrdiff_t>(plan.first_position));
 	new_stack.emplace_back(merged, object.size());
-	new_stack.insert(new_stack.end(), stack.begin() + static_cast<std::ptrdiff_t>(plan.first_position + plan.run.size()),
-	                 stack.end());
+	new_stack.insert(new_stack.end(),
+	                 stack.begin() + static_cast<std::ptrdiff_t>(plan.first_position + plan.run.size()), stack.end());
 	// Rebuild the map from the new list (indexes are in memory), keeping the open handles' counts.
 	std::unordered_map<uint64_t, uint32_t> handles;
 	for (auto &entry : files) {

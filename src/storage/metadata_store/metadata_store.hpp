@@ -90,8 +90,7 @@ public:
 	//! has exactly the layers of source's snapshot snapshot_id. The layers are shared, not copied; after this
 	//! each side writes independently. Throws InvalidInputException when target exists or the snapshot is not
 	//! source's.
-	virtual SnapshotRecord CloneDatabase(const std::string &source, int64_t snapshot_id,
-	                                     const std::string &target) = 0;
+	virtual SnapshotRecord CloneDatabase(const std::string &source, int64_t snapshot_id, const std::string &target) = 0;
 
 	//! Like PublishSnapshot (same fencing and parent checks, in one transaction), for compaction: records merged
 	//! and adds a snapshot (stored with base NULL) whose layers are parent's [0, first_position), then merged, then

@@ -89,7 +89,8 @@ static std::string SignedHeaders(const SigV4Request &request) {
 }
 
 std::string CanonicalRequest(const SigV4Request &request) {
-	std::string result = request.method + "\n" + request.canonical_uri + "\n" + CanonicalQueryString(request.query) + "\n";
+	std::string result =
+	    request.method + "\n" + request.canonical_uri + "\n" + CanonicalQueryString(request.query) + "\n";
 	for (auto &header : request.headers) {
 		result += header.first + ":" + Trim(header.second) + "\n";
 	}

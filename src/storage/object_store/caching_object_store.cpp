@@ -104,8 +104,7 @@ static bool WriteFully(int fd, const char *data, uint64_t size) {
 
 CachingObjectStore::CachingObjectStore(std::shared_ptr<ObjectStore> inner_p, std::string cache_dir_p,
                                        uint64_t cap_bytes_p, uint64_t chunk_size_p)
-    : inner(std::move(inner_p)), cache_dir(std::move(cache_dir_p)), cap_bytes(cap_bytes_p),
-      chunk_size(chunk_size_p) {
+    : inner(std::move(inner_p)), cache_dir(std::move(cache_dir_p)), cap_bytes(cap_bytes_p), chunk_size(chunk_size_p) {
 	if (chunk_size == 0 || chunk_size > (1ULL << 31)) {
 		throw duckdb::InvalidInputException("invalid object cache chunk size %llu", (unsigned long long)chunk_size);
 	}
@@ -241,7 +240,8 @@ void CachingObjectStore::StoreChunk(const std::string &name, const char *data, u
 		reserved_bytes += bytes;
 	}
 	auto final_path = fs::path(chunks_dir) / name;
-	auto temp_path = (fs::path(temp_dir) / (std::to_string(::getpid()) + "-" + std::to_string(temp_counter++))).string();
+	auto temp_path =
+	    (fs::path(temp_dir) / (std::to_string(::getpid()) + "-" + std::to_string(temp_counter++))).string();
 	char trailer[TRAILER_SIZE];
 	EncodeTrailer(Trailer {static_cast<uint32_t>(chunk_length), object_size, Crc32c(data, chunk_length)}, trailer);
 	bool stored = false;

@@ -69,7 +69,8 @@ static std::shared_ptr<ObjectStore> MakeS3ObjectStore(const StorageConfig &confi
 std::shared_ptr<ObjectStore> MakeObjectStore(const StorageConfig &config) {
 	auto &url = config.store_url;
 	if (url.empty()) {
-		return std::make_shared<LocalDirectoryObjectStore>((std::filesystem::path(config.data_dir) / "objects").string());
+		return std::make_shared<LocalDirectoryObjectStore>(
+		    (std::filesystem::path(config.data_dir) / "objects").string());
 	}
 	if (url.rfind("file:", 0) == 0) {
 		return std::make_shared<LocalDirectoryObjectStore>(url.substr(5));

@@ -105,8 +105,7 @@ static std::string XmlValue(const std::string &xml, const std::string &tag) {
 }
 
 S3ObjectStore::S3ObjectStore(std::string bucket_p, std::string prefix_p, S3Settings settings_p, S3Options options_p)
-    : bucket(std::move(bucket_p)), prefix(std::move(prefix_p)), settings(std::move(settings_p)),
-      options(options_p) {
+    : bucket(std::move(bucket_p)), prefix(std::move(prefix_p)), settings(std::move(settings_p)), options(options_p) {
 	InitCurlOnce();
 	if (settings.region.empty()) {
 		settings.region = "us-east-1";
@@ -294,9 +293,9 @@ S3ObjectStore::Response S3ObjectStore::PerformOnce(Request &request, std::string
 		}
 	}
 	if (!settings.access_key_id.empty()) {
-		auto authorization = SignatureV4Authorization(
-		    signing, SigV4Credentials {settings.access_key_id, settings.secret_access_key}, amz_date,
-		    settings.region, "s3");
+		auto authorization =
+		    SignatureV4Authorization(signing, SigV4Credentials {settings.access_key_id, settings.secret_access_key},
+		                             amz_date, settings.region, "s3");
 		header_list = curl_slist_append(header_list, ("authorization: " + authorization).c_str());
 	}
 	// Without this curl waits up to a second for "100 Continue" before sending a large body.
@@ -351,8 +350,7 @@ S3ObjectStore::Response S3ObjectStore::PerformOnce(Request &request, std::string
 	return response;
 }
 
-S3ObjectStore::Response S3ObjectStore::Perform(const std::string &operation, const std::string &key,
-                                               Request &request) {
+S3ObjectStore::Response S3ObjectStore::Perform(const std::string &operation, const std::string &key, Request &request) {
 	auto start = std::chrono::steady_clock::now();
 	for (int attempt = 1;; attempt++) {
 		std::string transport_error;
