@@ -41,30 +41,9 @@ TARGET_WARM_RATIO = 1.10
 # --------------------------------------------------------------------------- servers
 
 def start_server(store, datadir):
-    """`openduck serve --storage <store>` on datadir (which holds bench.duckdb); waits until healthy."""
-    port = rb.free_port()
-    health_port = rb.free_port()
-    argv = [rb.OPENDUCK_BIN, "serve", "--storage", store, "-p", str(port), "--health-port", str(health_port),
-            "--data-dir", datadir, "-t", rb.TOKEN]
-    server = rb.Server(f"openduck-{store}", argv, os.path.join(datadir, f"serve-{store}.log"))
-    url = f"http://127.0.0.1:{health_port}/health"
-    deadline = time.time() + 60
-    while True:
-        if not server.alive():
-            raise RuntimeError(f"openduck serve --storage {store} exited ({server.proc.returncode}):\n"
-                               f"{server.log_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200 and rb.SERVER_DB_NAME in json.loads(r.read()).get("databases", []):
-                    break
-        except (OSError, ValueError):
-            pass
-        if time.time() > deadline:
-            server.stop()
-            raise RuntimeError(f"openduck serve --storage {store} not healthy after 60 s:\n{server.log_text()}")
-        time.sleep(0.05)
+    """`openduck serve --storage <store>` on datadir (which holds bench.duckdb); waits until it serves it."""
+    server = start_plain(["--storage", store], datadir, f"openduck-{store}", database=rb.SERVER_DB_NAME)
     server.store = store
-    server.endpoint = f"http://127.0.0.1:{port}"
     return server
 
 
@@ -201,8 +180,8 @@ def commit_latency(servers, count, warmup):
     return out
 
 
-def start_plain(argv_extra, datadir, name, env=None):
-    """An `openduck serve` with extra flags (replica, S3) on datadir; waits until it serves `bench`."""
+def start_plain(argv_extra, datadir, name, env=None, database=None):
+    """An `openduck serve` with extra flags on datadir; waits until healthy (and serving `database`, if named)."""
     port, health_port = rb.free_port(), rb.free_port()
     argv = [rb.OPENDUCK_BIN, "serve", "-p", str(port), "--health-port", str(health_port), "--data-dir", datadir,
             "-t", rb.TOKEN] + list(argv_extra)
@@ -219,16 +198,16 @@ def start_plain(argv_extra, datadir, name, env=None):
     deadline = time.time() + 60
     while True:
         if not server.alive():
-            raise RuntimeError(f"{name} exited:\n{server.log_text()[-2000:]}")
+            raise RuntimeError(f"{name} exited ({server.proc.returncode}):\n{server.log_text()[-2000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{health_port}/health", timeout=2) as r:
-                if r.status == 200:
+                if r.status == 200 and (database is None or database in json.loads(r.read()).get("databases", [])):
                     break
-        except OSError:
+        except (OSError, ValueError):
             pass
         if time.time() > deadline:
             server.stop()
-            raise RuntimeError(f"{name} not healthy after 60 s")
+            raise RuntimeError(f"{name} not healthy after 60 s:\n{server.log_text()[-2000:]}")
         time.sleep(0.05)
     server.endpoint = f"http://127.0.0.1:{port}"
     return server
