@@ -547,6 +547,12 @@ std::shared_ptr<duckdb::DuckDB> LayeredDatabaseStore::OpenSnapshot(const std::st
                                                                    const SnapshotSelector &at) {
 	ValidateDatabaseName(name);
 	std::unique_lock<std::mutex> guard(lock);
+	if (at.kind == SnapshotSelector::Kind::ID) {
+		// Every request of a time-travel attach names its snapshot: an open engine needs no metadata query.
+		if (auto cached = CachedEngineLocked(name, at.id)) {
+			return cached;
+		}
+	}
 	if (!DatabaseKnown(name)) {
 		return nullptr;
 	}

@@ -17,6 +17,19 @@ namespace {
 const char *SNAPSHOT_COLUMNS = "SELECT id, database, COALESCE(parent, 0), layer_count, created_at, "
                                "COALESCE(name, ''), fencing_token FROM snapshots ";
 
+//! Layer rows selected as (id, object_key, size_bytes).
+std::vector<LayerRecord> ReadLayers(SqliteStatement &query) {
+	std::vector<LayerRecord> layers;
+	while (query.Step()) {
+		LayerRecord layer;
+		layer.id = query.Integer(0);
+		layer.object_key = query.Text(1);
+		layer.size_bytes = static_cast<uint64_t>(query.Integer(2));
+		layers.push_back(std::move(layer));
+	}
+	return layers;
+}
+
 SnapshotRecord ReadSnapshot(SqliteStatement &row) {
 	SnapshotRecord snapshot;
 	snapshot.id = row.Integer(0);
@@ -186,15 +199,7 @@ std::vector<LayerRecord> SqliteMetadataStore::SnapshotLayers(int64_t snapshot_id
 	                              "JOIN snapshot_layers sl ON sl.snapshot = chain.id JOIN layers l ON l.id = sl.layer "
 	                              "ORDER BY sl.position");
 	query.Bind(1, snapshot_id);
-	std::vector<LayerRecord> layers;
-	while (query.Step()) {
-		LayerRecord layer;
-		layer.id = query.Integer(0);
-		layer.object_key = query.Text(1);
-		layer.size_bytes = static_cast<uint64_t>(query.Integer(2));
-		layers.push_back(std::move(layer));
-	}
-	return layers;
+	return ReadLayers(query);
 }
 
 SnapshotRecord SqliteMetadataStore::CheckWriterLocked(const WriterLease &lease, int64_t parent) {
@@ -435,15 +440,7 @@ std::vector<LayerRecord> SqliteMetadataStore::UnreferencedLayers() {
 	std::lock_guard<std::mutex> guard(lock);
 	SqliteStatement query(db, "SELECT id, object_key, size_bytes FROM layers l WHERE NOT EXISTS "
 	                          "(SELECT 1 FROM snapshot_layers sl WHERE sl.layer = l.id) ORDER BY id");
-	std::vector<LayerRecord> layers;
-	while (query.Step()) {
-		LayerRecord layer;
-		layer.id = query.Integer(0);
-		layer.object_key = query.Text(1);
-		layer.size_bytes = static_cast<uint64_t>(query.Integer(2));
-		layers.push_back(std::move(layer));
-	}
-	return layers;
+	return ReadLayers(query);
 }
 
 void SqliteMetadataStore::DeleteLayerRecords(const std::vector<int64_t> &layer_ids) {
