@@ -119,13 +119,10 @@ std::unique_ptr<RemoteUpload> RemoteClient::StartUpload(const std::string &datab
 }
 
 std::unique_ptr<RemoteResult> RemoteClient::Describe(const std::string &database, const std::string &sql,
-                                                     const std::function<bool()> &is_interrupted,
-                                                     const std::string &session_id) {
-	v1::ExecuteQueryRequest request;
-	request.set_database(database);
-	request.set_sql(sql);
+                                                     const ExecuteOptions &options,
+                                                     const std::function<bool()> &is_interrupted) {
+	auto request = NewRequest(database, sql, false, options);
 	request.set_describe_only(true);
-	request.set_session_id(session_id);
 	return Start(std::move(request), is_interrupted);
 }
 
@@ -144,6 +141,7 @@ v1::ExecuteQueryRequest RemoteClient::NewRequest(const std::string &database, co
 	request.set_read_only(read_only);
 	request.set_max_streams(options.preserve_order ? 1 : options.max_streams);
 	request.set_session_id(options.session_id);
+	request.set_snapshot(options.snapshot);
 	return request;
 }
 
@@ -151,7 +149,9 @@ void RemoteClient::CompleteRequest(v1::ExecuteQueryRequest &request) {
 	request.set_protocol_version(PROTOCOL_VERSION);
 	request.set_arrow_format_version(CLIENT_ARROW_FORMAT_VERSION);
 	request.set_max_chunk_bytes(config.max_message_bytes > 0 ? config.max_message_bytes : DEFAULT_MAX_MESSAGE_BYTES);
-	request.set_snapshot(snapshot);
+	if (request.snapshot().empty()) {
+		request.set_snapshot(snapshot);
+	}
 }
 
 } // namespace openduck

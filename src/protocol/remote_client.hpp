@@ -30,6 +30,8 @@ struct ExecuteOptions {
 	bool preserve_order = false;
 	//! Run inside this server session (its transaction); empty: autocommit.
 	std::string session_id;
+	//! Read this past state of the database (a snapshot id, name or time) instead of the client's.
+	std::string snapshot;
 
 	ExecuteOptions();
 };
@@ -53,10 +55,11 @@ public:
 	std::unique_ptr<RemoteResult> Execute(const std::string &database, const std::string &sql, bool read_only,
 	                                      const ExecuteOptions &options,
 	                                      const std::function<bool()> &is_interrupted = nullptr);
-	//! Prepares `sql` without running it; the result is empty but carries the result schema.
+	//! Prepares `sql` without running it (in options' session and snapshot); the result is empty but carries
+	//! the result schema.
 	std::unique_ptr<RemoteResult> Describe(const std::string &database, const std::string &sql,
-	                                       const std::function<bool()> &is_interrupted = nullptr,
-	                                       const std::string &session_id = std::string());
+	                                       const ExecuteOptions &options,
+	                                       const std::function<bool()> &is_interrupted = nullptr);
 
 	//! Opens a server session on `database` (see RemoteSession).
 	std::unique_ptr<RemoteSession> OpenSession(const std::string &database, bool read_only,
@@ -74,6 +77,7 @@ private:
 	std::unique_ptr<RemoteResult> Start(v1::ExecuteQueryRequest request, const std::function<bool()> &is_interrupted);
 	static v1::ExecuteQueryRequest NewRequest(const std::string &database, const std::string &sql, bool read_only,
 	                                          const ExecuteOptions &options);
+	//! Fills in what every request carries; a request without a snapshot of its own reads the client's.
 	void CompleteRequest(v1::ExecuteQueryRequest &request);
 	void WaitForConnection(const std::function<bool()> &is_interrupted);
 

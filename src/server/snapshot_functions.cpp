@@ -17,13 +17,13 @@ struct SnapshotFunctionInfo : public duckdb::TableFunctionInfo {
 	std::string database;
 };
 
-enum class SnapshotAction { LIST, CREATE, CLONE };
+enum class SnapshotAction { LIST, RESOLVE, CREATE, CLONE };
 
 struct SnapshotBindData : public duckdb::TableFunctionData {
 	SnapshotAction action = SnapshotAction::LIST;
 	DatabaseStore *store = nullptr;
 	std::string database;
-	//! CREATE: the snapshot name. CLONE: the target database.
+	//! RESOLVE: the snapshot selector. CREATE: the snapshot name. CLONE: the target database.
 	std::string argument;
 	//! CLONE: which snapshot of this database.
 	std::string snapshot;
@@ -67,7 +67,9 @@ duckdb::unique_ptr<duckdb::FunctionData> BindWith(SnapshotAction action, duckdb:
 			throw duckdb::InvalidInputException("openduck snapshot functions take no NULL arguments");
 		}
 	}
-	if (action != SnapshotAction::LIST) {
+	if (action == SnapshotAction::RESOLVE) {
+		data->argument = input.inputs[0].ToString();
+	} else if (action != SnapshotAction::LIST) {
 		auto &main = duckdb::DatabaseManager::GetDefaultDatabase(context);
 		if (duckdb::Catalog::GetCatalog(context, main).GetAttached().IsReadOnly()) {
 			throw duckdb::InvalidInputException("database \"%s\" is read-only here (a past snapshot or a read "
@@ -88,6 +90,13 @@ duckdb::unique_ptr<duckdb::FunctionData> ListBind(duckdb::ClientContext &context
                                                   duckdb::vector<duckdb::LogicalType> &return_types,
                                                   duckdb::vector<std::string> &names) {
 	return BindWith(SnapshotAction::LIST, context, input, return_types, names);
+}
+
+duckdb::unique_ptr<duckdb::FunctionData> ResolveBind(duckdb::ClientContext &context,
+                                                     duckdb::TableFunctionBindInput &input,
+                                                     duckdb::vector<duckdb::LogicalType> &return_types,
+                                                     duckdb::vector<std::string> &names) {
+	return BindWith(SnapshotAction::RESOLVE, context, input, return_types, names);
 }
 
 duckdb::unique_ptr<duckdb::FunctionData> CreateBind(duckdb::ClientContext &context,
@@ -119,6 +128,9 @@ void SnapshotScan(duckdb::ClientContext &context, duckdb::TableFunctionInput &in
 		switch (data.action) {
 		case SnapshotAction::LIST:
 			state.rows = data.store->ListSnapshots(data.database);
+			break;
+		case SnapshotAction::RESOLVE:
+			state.rows.push_back(data.store->ResolveSnapshot(data.database, SnapshotSelector::Parse(data.argument)));
 			break;
 		case SnapshotAction::CREATE:
 			state.rows.push_back(data.store->CreateNamedSnapshot(data.database, data.argument));
@@ -158,6 +170,12 @@ void RegisterSnapshotFunctions(duckdb::DatabaseInstance &db, DatabaseStore &stor
 	duckdb::TableFunction list("openduck_snapshots", {}, SnapshotScan, ListBind, SnapshotInit);
 	list.function_info = info;
 	loader.RegisterFunction(std::move(list));
+
+	// What a time-travel selector (id, name or time) means: the table-level AT clause of clients.
+	duckdb::TableFunction resolve("openduck_resolve_snapshot", {duckdb::LogicalType::VARCHAR}, SnapshotScan,
+	                              ResolveBind, SnapshotInit);
+	resolve.function_info = info;
+	loader.RegisterFunction(std::move(resolve));
 
 	duckdb::TableFunction create("openduck_create_snapshot", {duckdb::LogicalType::VARCHAR}, SnapshotScan, CreateBind,
 	                             SnapshotInit);

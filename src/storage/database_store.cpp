@@ -39,6 +39,10 @@ std::vector<SnapshotInfo> DatabaseStore::ListSnapshots(const std::string &) {
 	ThrowNoSnapshots();
 }
 
+SnapshotInfo DatabaseStore::ResolveSnapshot(const std::string &, const SnapshotSelector &) {
+	ThrowNoSnapshots();
+}
+
 SnapshotInfo DatabaseStore::CreateNamedSnapshot(const std::string &, const std::string &) {
 	ThrowNoSnapshots();
 }

@@ -50,6 +50,8 @@ public:
 	virtual std::shared_ptr<duckdb::DuckDB> OpenSnapshot(const std::string &name, const SnapshotSelector &at);
 	//! The database's snapshots, oldest first.
 	virtual std::vector<SnapshotInfo> ListSnapshots(const std::string &name);
+	//! The one snapshot `at` names. Throws InvalidInputException naming what was asked for when there is none.
+	virtual SnapshotInfo ResolveSnapshot(const std::string &name, const SnapshotSelector &at);
 	//! Names the database's newest snapshot (every acknowledged commit is in it), so it outlives retention.
 	virtual SnapshotInfo CreateNamedSnapshot(const std::string &name, const std::string &snapshot_name);
 	//! Creates database target as a zero-copy clone of source at a snapshot: metadata only, constant time.

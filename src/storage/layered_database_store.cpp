@@ -560,7 +560,7 @@ std::shared_ptr<duckdb::DuckDB> LayeredDatabaseStore::OpenSnapshot(const std::st
 		// A plain file not imported yet: opening the writer imports it.
 		OpenWriterLocked(name);
 	}
-	auto snapshot = ResolveSnapshot(*metadata, name, at);
+	auto snapshot = openduck::ResolveSnapshot(*metadata, name, at);
 	return EngineFor(guard, name, snapshot.id);
 }
 
@@ -588,13 +588,22 @@ std::vector<SnapshotInfo> LayeredDatabaseStore::ListSnapshots(const std::string 
 	return result;
 }
 
+SnapshotInfo LayeredDatabaseStore::ResolveSnapshot(const std::string &name, const SnapshotSelector &at) {
+	ValidateDatabaseName(name);
+	if (!metadata->DatabaseExists(name)) {
+		throw duckdb::InvalidInputException("database \"%s\" does not exist", name);
+	}
+	auto snapshot = openduck::ResolveSnapshot(*metadata, name, at);
+	return ToInfo(snapshot, metadata->LatestSnapshot(name).id);
+}
+
 SnapshotInfo LayeredDatabaseStore::CreateNamedSnapshot(const std::string &name, const std::string &snapshot_name) {
 	ValidateDatabaseName(name);
 	ValidateSnapshotName(snapshot_name);
 	if (config.replica) {
 		throw duckdb::InvalidInputException("a read replica cannot name snapshots: run this on the writer");
 	}
-	auto newest = ResolveSnapshot(*metadata, name, SnapshotSelector::Newest());
+	auto newest = openduck::ResolveSnapshot(*metadata, name, SnapshotSelector::Newest());
 	return ToInfo(metadata->NameSnapshot(name, newest.id, snapshot_name), newest.id);
 }
 
@@ -615,7 +624,7 @@ SnapshotInfo LayeredDatabaseStore::CloneDatabase(const std::string &source, cons
 	if (!metadata->LatestSnapshot(source).id) {
 		OpenWriterLocked(source);
 	}
-	auto snapshot = ResolveSnapshot(*metadata, source, at);
+	auto snapshot = openduck::ResolveSnapshot(*metadata, source, at);
 	auto clone = metadata->CloneDatabase(source, snapshot.id, target);
 	return ToInfo(clone, clone.id);
 }

@@ -322,11 +322,3 @@ def test_garbled_layer_is_reported_with_database_and_layer(layered, server_facto
         lambda: (reader.execute(helpers.attach_sql(restarted)), reader.execute("SELECT sum(v) FROM cloud.t").fetchall()),
         "mydb")
     assert victim.name in message and "checksum" in message, message
-
-
-def test_at_clause_on_a_remote_table_is_refused_not_answered_with_newest_data(layered, client_factory):
-    # Time travel is per attach (?snapshot=); a table-level AT must never silently read the newest state.
-    con = client_factory(layered)
-    con.execute("CREATE TABLE cloud.t AS SELECT 1 AS v")
-    con.execute("INSERT INTO cloud.t VALUES (2)")
-    helpers.assert_error(lambda: con.execute("SELECT * FROM cloud.t AT (VERSION => 1)").fetchall(), "time travel")

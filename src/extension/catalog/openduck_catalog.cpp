@@ -56,7 +56,10 @@ void OpenDuckCatalog::Initialize(bool load_builtin) {
 
 std::unique_ptr<RemoteResult> OpenDuckCatalog::Execute(ClientContext &context, const std::string &sql,
                                                        ExecuteOptions options) {
-	options.session_id = OpenDuckTransaction::Get(context, *this).SessionId(context);
+	if (options.snapshot.empty()) {
+		// A past snapshot is read outside the transaction: the session reads the current state.
+		options.session_id = OpenDuckTransaction::Get(context, *this).SessionId(context);
+	}
 	return client->Execute(settings.database, sql, settings.read_only, options,
 	                       [&context]() { return context.interrupted.load(); });
 }
@@ -71,14 +74,24 @@ void OpenDuckCatalog::ExecuteDDL(ClientContext &context, const std::string &sql)
 	InvalidateSnapshots(context);
 }
 
-std::unique_ptr<RemoteResult> OpenDuckCatalog::Describe(ClientContext &context, const std::string &sql) {
-	return client->Describe(settings.database, sql, [&context]() { return context.interrupted.load(); },
-	                        OpenDuckTransaction::Get(context, *this).SessionId(context));
+std::unique_ptr<RemoteResult> OpenDuckCatalog::Describe(ClientContext &context, const std::string &sql,
+                                                        const std::string &snapshot) {
+	ExecuteOptions options;
+	options.snapshot = snapshot;
+	if (snapshot.empty()) {
+		options.session_id = OpenDuckTransaction::Get(context, *this).SessionId(context);
+	}
+	return client->Describe(settings.database, sql, options, [&context]() { return context.interrupted.load(); });
 }
 
-bool OpenDuckCatalog::LookupResultShape(const std::string &sql, ResultShape &shape) {
+//! Result shapes of the same SQL differ between snapshots.
+static std::string ResultShapeKey(const std::string &sql, const std::string &snapshot) {
+	return snapshot.empty() ? sql : "AT " + snapshot + "\n" + sql;
+}
+
+bool OpenDuckCatalog::LookupResultShape(const std::string &sql, const std::string &snapshot, ResultShape &shape) {
 	std::lock_guard<std::mutex> guard(result_shapes_lock);
-	auto entry = result_shapes.find(sql);
+	auto entry = result_shapes.find(ResultShapeKey(sql, snapshot));
 	if (entry == result_shapes.end()) {
 		return false;
 	}
@@ -86,14 +99,14 @@ bool OpenDuckCatalog::LookupResultShape(const std::string &sql, ResultShape &sha
 	return true;
 }
 
-void OpenDuckCatalog::RememberResultShape(const std::string &sql, ResultShape shape) {
+void OpenDuckCatalog::RememberResultShape(const std::string &sql, const std::string &snapshot, ResultShape shape) {
 	// Bounded without bookkeeping: a full cache starts over.
 	constexpr size_t MAX_RESULT_SHAPES = 256;
 	std::lock_guard<std::mutex> guard(result_shapes_lock);
 	if (result_shapes.size() >= MAX_RESULT_SHAPES) {
 		result_shapes.clear();
 	}
-	result_shapes[sql] = std::move(shape);
+	result_shapes[ResultShapeKey(sql, snapshot)] = std::move(shape);
 }
 
 void OpenDuckCatalog::ForgetResultShapes() {
@@ -113,8 +126,10 @@ static bool TryParseRemoteType(ClientContext &context, const std::string &text, 
 	}
 }
 
-std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientContext &context) {
-	RemoteResultReader reader(context, Execute(context, CATALOG_QUERY));
+RemoteCatalogRows OpenDuckCatalog::ReadCatalogRows(ClientContext &context, const std::string &snapshot) {
+	ExecuteOptions options;
+	options.snapshot = snapshot;
+	RemoteResultReader reader(context, Execute(context, CATALOG_QUERY, options));
 	RemoteCatalogRows rows;
 	DataChunk chunk;
 	chunk.Initialize(Allocator::DefaultAllocator(), reader.Types());
@@ -125,6 +140,11 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientConte
 		}
 		rows.Append(chunk);
 	}
+	return rows;
+}
+
+std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientContext &context) {
+	auto rows = ReadCatalogRows(context, std::string());
 	{
 		std::lock_guard<std::mutex> guard(snapshots_lock);
 		if (latest_snapshot && latest_snapshot->fingerprint == rows.Fingerprint()) {
@@ -132,7 +152,7 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientConte
 			return latest_snapshot;
 		}
 	}
-	auto snapshot = BuildSnapshot(context, rows);
+	auto snapshot = BuildSnapshot(context, rows, std::string());
 	ForgetResultShapes();
 	std::lock_guard<std::mutex> guard(snapshots_lock);
 	if (latest_snapshot && latest_snapshot->fingerprint == snapshot->fingerprint) {
@@ -239,7 +259,8 @@ static unique_ptr<ParsedExpression> LiteralDefault(const std::string &text) {
 }
 
 std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientContext &context,
-                                                                      const RemoteCatalogRows &rows) {
+                                                                      const RemoteCatalogRows &rows,
+                                                                      const std::string &remote_snapshot) {
 	auto snapshot = std::make_shared<RemoteCatalogSnapshot>();
 	snapshot->fingerprint = rows.Fingerprint();
 	struct PendingTable {
@@ -297,8 +318,12 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientCont
 	}
 	for (auto &table : pending) {
 		if (table.needs_type_probe) {
-			RemoteResultReader probe(context, Execute(context, "SELECT * FROM " + QuoteIdentifier(table.schema) + "." +
-			                                          QuoteIdentifier(table.info->table) + " LIMIT 0"));
+			ExecuteOptions options;
+			options.snapshot = remote_snapshot;
+			RemoteResultReader probe(context, Execute(context,
+			                                          "SELECT * FROM " + QuoteIdentifier(table.schema) + "." +
+			                                              QuoteIdentifier(table.info->table) + " LIMIT 0",
+			                                          options));
 			ColumnList columns;
 			for (idx_t i = 0; i < probe.Types().size(); i++) {
 				columns.AddColumn(ColumnDefinition(probe.Names()[i], probe.Types()[i]));
@@ -311,11 +336,11 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientCont
 		}
 		auto &schema_entry = *schema->second;
 		if (table.is_view) {
-			schema_entry.AddView(BuildRemoteView(schema_entry, *table.info));
+			schema_entry.AddView(BuildRemoteView(schema_entry, *table.info, remote_snapshot));
 			continue;
 		}
-		schema_entry.AddTable(
-		    make_uniq<OpenDuckTableEntry>(*this, schema_entry, *table.info, table.estimated_rows));
+		schema_entry.AddTable(make_uniq<OpenDuckTableEntry>(*this, schema_entry, *table.info, table.estimated_rows,
+		                                                    remote_snapshot));
 	}
 	return snapshot;
 }
@@ -331,14 +356,17 @@ void OpenDuckCatalog::ForgetCatalogVersion() {
 	latest_snapshot_remote_version = optional_idx();
 }
 
-unique_ptr<ViewCatalogEntry> OpenDuckCatalog::BuildRemoteView(SchemaCatalogEntry &schema, CreateTableInfo &columns) {
+unique_ptr<ViewCatalogEntry> OpenDuckCatalog::BuildRemoteView(SchemaCatalogEntry &schema, CreateTableInfo &columns,
+                                                              const std::string &remote_snapshot) {
 	// The view's definition lives on the server; locally it is "run that view there", so the
 	// client never needs to bind the server's SQL against its own catalog.
 	auto remote_sql = "SELECT * FROM " + QuoteIdentifier(schema.name) + "." + QuoteIdentifier(columns.table);
 	CreateViewInfo info(GetName(), schema.name, columns.table);
 	info.comment = columns.comment;
+	auto snapshot_argument =
+	    remote_snapshot.empty() ? std::string() : ", snapshot := " + QuoteStringLiteral(remote_snapshot);
 	info.query = CreateViewInfo::ParseSelect("SELECT * FROM openduck_query(" + QuoteStringLiteral(GetName()) + ", " +
-	                                         QuoteStringLiteral(remote_sql) + ")");
+	                                         QuoteStringLiteral(remote_sql) + snapshot_argument + ")");
 	for (auto &column : columns.columns.Logical()) {
 		info.aliases.push_back(column.Name());
 		info.names.push_back(column.Name());
@@ -380,7 +408,11 @@ void OpenDuckCatalog::ScanSchemas(ClientContext &context, std::function<void(Sch
 optional_ptr<SchemaCatalogEntry> OpenDuckCatalog::LookupSchema(CatalogTransaction transaction,
                                                                const EntryLookupInfo &schema_lookup,
                                                                OnEntryNotFound if_not_found) {
-	auto &snapshot = SnapshotFor(transaction);
+	auto at = schema_lookup.GetAtClause();
+	if (at && !transaction.HasContext()) {
+		throw InternalException("OpenDuck: time-travel lookup without a client context");
+	}
+	auto &snapshot = at ? PastSnapshot(transaction.GetContext(), *at) : SnapshotFor(transaction);
 	auto entry = snapshot.schemas.find(schema_lookup.GetEntryName());
 	if (entry == snapshot.schemas.end()) {
 		if (if_not_found == OnEntryNotFound::THROW_EXCEPTION) {

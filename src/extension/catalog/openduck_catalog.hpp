@@ -11,8 +11,11 @@
 
 #include "common/attach_options.hpp"
 #include "duckdb/catalog/catalog.hpp"
+#include "duckdb/planner/tableref/bound_at_clause.hpp"
 #include "protocol/remote_client.hpp"
 #include "pushdown/remote_environment.hpp"
+
+#include <map>
 
 namespace openduck {
 
@@ -44,8 +47,9 @@ public:
 	//! Runs DDL on the remote database, then makes this transaction reload the remote catalog so the
 	//! change shows at once.
 	void ExecuteDDL(duckdb::ClientContext &context, const std::string &sql);
-	//! The result schema `sql` would have, without running it.
-	std::unique_ptr<RemoteResult> Describe(duckdb::ClientContext &context, const std::string &sql);
+	//! The result schema `sql` would have, without running it (at a past snapshot when one is given).
+	std::unique_ptr<RemoteResult> Describe(duckdb::ClientContext &context, const std::string &sql,
+	                                       const std::string &snapshot = std::string());
 
 	//! Result shapes of escape-hatch SQL seen before, so binding a repeated query needs no round trip.
 	//! Forgotten whenever the remote catalog changes, or when a result no longer matches.
@@ -53,8 +57,8 @@ public:
 		duckdb::vector<std::string> names;
 		duckdb::vector<duckdb::LogicalType> types;
 	};
-	bool LookupResultShape(const std::string &sql, ResultShape &shape);
-	void RememberResultShape(const std::string &sql, ResultShape shape);
+	bool LookupResultShape(const std::string &sql, const std::string &snapshot, ResultShape &shape);
+	void RememberResultShape(const std::string &sql, const std::string &snapshot, ResultShape shape);
 	void ForgetResultShapes();
 	//! The server's functions and semantic settings, for deciding what may run there.
 	RemoteEnvironmentCache &Environment() {
@@ -71,7 +75,17 @@ public:
 	//! unchanged (a cheap round trip), else a fresh read.
 	std::shared_ptr<RemoteCatalogSnapshot> CurrentSnapshot(duckdb::ClientContext &context);
 
+	//! The remote catalog as of a past snapshot (a table-level AT clause); its tables scan that snapshot.
+	//! Kept for the life of the attach, like replaced catalogs: plans bound to its entries may run later.
+	RemoteCatalogSnapshot &PastSnapshot(duckdb::ClientContext &context, const duckdb::BoundAtClause &at);
+	//! The id of the snapshot an id, name or time selector names (a round trip unless it is an id).
+	int64_t ResolveSnapshotId(duckdb::ClientContext &context, const std::string &selector);
+
 	void Initialize(bool load_builtin) override;
+	//! Tables read as of a past snapshot with AT (VERSION => ...) or AT (TIMESTAMP => ...).
+	bool SupportsTimeTravel() const override {
+		return true;
+	}
 	std::string GetCatalogType() override {
 		return CATALOG_TYPE;
 	}
@@ -108,9 +122,13 @@ public:
 
 private:
 	RemoteCatalogSnapshot &SnapshotFor(duckdb::CatalogTransaction transaction);
-	std::shared_ptr<RemoteCatalogSnapshot> BuildSnapshot(duckdb::ClientContext &context, const RemoteCatalogRows &rows);
+	//! Reads the remote catalog (of the past snapshot `snapshot`, or the current one when empty).
+	RemoteCatalogRows ReadCatalogRows(duckdb::ClientContext &context, const std::string &snapshot);
+	std::shared_ptr<RemoteCatalogSnapshot> BuildSnapshot(duckdb::ClientContext &context, const RemoteCatalogRows &rows,
+	                                                     const std::string &snapshot);
 	duckdb::unique_ptr<duckdb::ViewCatalogEntry> BuildRemoteView(duckdb::SchemaCatalogEntry &schema,
-	                                                             duckdb::CreateTableInfo &columns);
+	                                                             duckdb::CreateTableInfo &columns,
+	                                                             const std::string &snapshot);
 	[[noreturn]] void ThrowWritesUnsupported(const std::string &what);
 	//! The operator for a write whose whole statement runs on the server.
 	duckdb::PhysicalOperator &PlanRemoteStatement(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
@@ -125,6 +143,12 @@ private:
 	std::mutex snapshots_lock;
 	std::shared_ptr<RemoteCatalogSnapshot> latest_snapshot;
 	std::vector<std::shared_ptr<RemoteCatalogSnapshot>> retired_snapshots;
+	//! Catalogs of past snapshots, by snapshot id.
+	std::map<int64_t, std::shared_ptr<RemoteCatalogSnapshot>> past_snapshots;
+	//! Snapshot ids of the names and times the query `resolved_query` asked for: planning looks a table
+	//! up more than once, and one query must read one snapshot per selector.
+	std::map<std::string, int64_t> resolved_selectors;
+	duckdb::transaction_t resolved_query = duckdb::MAXIMUM_QUERY_ID;
 	std::atomic<duckdb::idx_t> snapshot_version {0};
 	//! The server's catalog version latest_snapshot was read at; invalid when unknown.
 	duckdb::optional_idx latest_snapshot_remote_version;

@@ -13,8 +13,8 @@ namespace openduck {
 using namespace duckdb; // NOLINT
 
 OpenDuckTableEntry::OpenDuckTableEntry(Catalog &catalog, SchemaCatalogEntry &schema, CreateTableInfo &info,
-                                       idx_t estimated_rows_p)
-    : TableCatalogEntry(catalog, schema, info), estimated_rows(estimated_rows_p) {
+                                       idx_t estimated_rows_p, std::string snapshot_p)
+    : TableCatalogEntry(catalog, schema, info), estimated_rows(estimated_rows_p), snapshot(std::move(snapshot_p)) {
 }
 
 OpenDuckTableEntry::~OpenDuckTableEntry() = default;
@@ -22,10 +22,13 @@ OpenDuckTableEntry::~OpenDuckTableEntry() = default;
 //! One round trip for the statistics of all columns. A table without rows returns no row, and
 //! then has no statistics.
 static unique_ptr<RemoteTableStatistics> FetchStatistics(ClientContext &context, OpenDuckCatalog &catalog,
-                                                         const std::string &sql, const vector<LogicalType> &types) {
+                                                         const std::string &sql, const vector<LogicalType> &types,
+                                                         const std::string &snapshot) {
 	auto result = make_uniq<RemoteTableStatistics>();
 	result->columns.resize(types.size());
-	RemoteResultReader reader(context, catalog.Execute(context, sql));
+	ExecuteOptions options;
+	options.snapshot = snapshot;
+	RemoteResultReader reader(context, catalog.Execute(context, sql, options));
 	if (reader.Types().size() != types.size()) {
 		return result;
 	}
@@ -52,7 +55,8 @@ static unique_ptr<RemoteTableStatistics> FetchStatistics(ClientContext &context,
 std::shared_ptr<const RemoteTableStatistics> OpenDuckTableEntry::Statistics(ClientContext &context) {
 	auto query = context.transaction.HasActiveTransaction() ? context.transaction.GetActiveQuery() : MAXIMUM_QUERY_ID;
 	std::lock_guard<std::mutex> guard(statistics_lock);
-	if (statistics && query != MAXIMUM_QUERY_ID && statistics_query == query) {
+	if (statistics && ((query != MAXIMUM_QUERY_ID && statistics_query == query) || !snapshot.empty())) {
+		// A past snapshot never changes: its statistics hold for good.
 		return statistics;
 	}
 	vector<std::string> names;
@@ -63,7 +67,7 @@ std::shared_ptr<const RemoteTableStatistics> OpenDuckTableEntry::Statistics(Clie
 	}
 	try {
 		statistics = FetchStatistics(context, catalog.Cast<OpenDuckCatalog>(),
-		                             BuildRemoteStatisticsSQL(schema.name, name, names), types);
+		                             BuildRemoteStatisticsSQL(schema.name, name, names), types, snapshot);
 	} catch (std::exception &) {
 		if (context.interrupted) {
 			throw;
@@ -98,6 +102,7 @@ TableFunction OpenDuckTableEntry::GetScanFunction(ClientContext &context, unique
 		data->column_types.push_back(column.Type());
 	}
 	data->estimated_rows = estimated_rows.load();
+	data->snapshot = snapshot;
 	bind_data = std::move(data);
 	return GetOpenDuckScanFunction();
 }

@@ -20,8 +20,9 @@ struct RemoteTableStatistics;
 
 class OpenDuckTableEntry : public duckdb::TableCatalogEntry {
 public:
+	//! `snapshot`: the past snapshot (an id) this entry reads, for time travel; empty for the current state.
 	OpenDuckTableEntry(duckdb::Catalog &catalog, duckdb::SchemaCatalogEntry &schema, duckdb::CreateTableInfo &info,
-	                   duckdb::idx_t estimated_rows);
+	                   duckdb::idx_t estimated_rows, std::string snapshot = std::string());
 	~OpenDuckTableEntry() override;
 
 	//! Row estimates change with every write; the entry stays, the number moves (on every catalog
@@ -31,6 +32,10 @@ public:
 	}
 	duckdb::idx_t GetEstimatedRows() const {
 		return estimated_rows.load();
+	}
+	//! The past snapshot this entry reads; empty when it reads the current state.
+	const std::string &Snapshot() const {
+		return snapshot;
 	}
 
 	//! The column's statistics on the server, read for all columns at once on first need in each
@@ -47,6 +52,7 @@ private:
 	std::shared_ptr<const RemoteTableStatistics> Statistics(duckdb::ClientContext &context);
 
 	std::atomic<duckdb::idx_t> estimated_rows;
+	const std::string snapshot;
 	//! Held while statistics are fetched, so the optimizers of one query ask the server once.
 	std::mutex statistics_lock;
 	std::shared_ptr<const RemoteTableStatistics> statistics;

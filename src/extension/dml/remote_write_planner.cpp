@@ -139,7 +139,8 @@ static std::string Render(SQLStatement &statement) {
 static std::string RenderWhenRemoteOnly(ClientContext &context, RemoteQueryRewriter &analysis, PushdownTarget target,
                                         OpenDuckCatalog &catalog, SQLStatement &statement) {
 	if (target.kind == PushdownTarget::Kind::LOCAL ||
-	    (target.kind == PushdownTarget::Kind::REMOTE && target.catalog.get() != &catalog)) {
+	    (target.kind == PushdownTarget::Kind::REMOTE && target.catalog.get() != &catalog) || !target.snapshot.empty()) {
+		// Writes run on the current state, so a statement reading a past snapshot cannot run there whole.
 		return std::string();
 	}
 	if (!analysis.ServerAgrees(catalog)) {

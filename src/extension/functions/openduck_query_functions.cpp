@@ -10,11 +10,11 @@ namespace openduck {
 
 using namespace duckdb; // NOLINT
 
-//! Read-ahead of an escape-hatch result (one stream, so the rows keep the query's order).
 //! The query's rows are read in its own order (it may have ORDER BY), through one stream.
-static ExecuteOptions InOrder() {
+static ExecuteOptions InOrder(const std::string &snapshot) {
 	ExecuteOptions options;
 	options.preserve_order = true;
+	options.snapshot = snapshot;
 	return options;
 }
 
@@ -44,6 +44,8 @@ static std::string GetSQLArgument(const Value &sql) {
 struct OpenDuckQueryBindData : public TableFunctionData {
 	OpenDuckCatalog *catalog = nullptr;
 	std::string sql;
+	//! The past snapshot the query reads (time travel); empty for the current state.
+	std::string snapshot;
 	//! The result types the plan was bound with.
 	vector<LogicalType> types;
 	//! Set when the statement had to run at bind time; the scan takes this result over.
@@ -60,21 +62,23 @@ struct OpenDuckQueryGlobalState : public GlobalTableFunctionState {
 };
 
 unique_ptr<FunctionData> BindRemoteQuery(ClientContext &context, OpenDuckCatalog &catalog, std::string sql,
-                                         vector<LogicalType> &return_types, vector<string> &names) {
+                                         vector<LogicalType> &return_types, vector<string> &names,
+                                         const std::string &snapshot) {
 	auto data = make_uniq<OpenDuckQueryBindData>();
 	data->catalog = &catalog;
 	data->sql = std::move(sql);
+	data->snapshot = snapshot;
 	// Binding may happen more than once per execution (relations, prepared statements), so learn the
 	// types without running anything: from the shape cache, else by a describe-only request. Only SQL
 	// that cannot be prepared alone (statements that depend on each other) runs at bind time, once,
 	// and the scan then takes that result.
 	OpenDuckCatalog::ResultShape shape;
-	if (!data->catalog->LookupResultShape(data->sql, shape)) {
+	if (!data->catalog->LookupResultShape(data->sql, snapshot, shape)) {
 		try {
-			RemoteResultReader described(context, data->catalog->Describe(context, data->sql));
+			RemoteResultReader described(context, data->catalog->Describe(context, data->sql, snapshot));
 			shape.names = described.Names();
 			shape.types = described.Types();
-			data->catalog->RememberResultShape(data->sql, shape);
+			data->catalog->RememberResultShape(data->sql, snapshot, shape);
 		} catch (std::exception &ex) {
 			// A dead connection, a rejected token or an interrupt gets no second chance.
 			auto type = ErrorData(ex).Type();
@@ -83,7 +87,7 @@ unique_ptr<FunctionData> BindRemoteQuery(ClientContext &context, OpenDuckCatalog
 				throw;
 			}
 			data->first_reader =
-			    make_uniq<RemoteResultReader>(context, data->catalog->Execute(context, data->sql, InOrder()));
+			    make_uniq<RemoteResultReader>(context, data->catalog->Execute(context, data->sql, InOrder(snapshot)));
 			shape.names = data->first_reader->Names();
 			shape.types = data->first_reader->Types();
 		}
@@ -101,8 +105,16 @@ unique_ptr<FunctionData> BindRemoteQuery(ClientContext &context, OpenDuckCatalog
 
 static unique_ptr<FunctionData> OpenDuckQueryBind(ClientContext &context, TableFunctionBindInput &input,
                                                   vector<LogicalType> &return_types, vector<string> &names) {
+	std::string snapshot;
+	auto snapshot_parameter = input.named_parameters.find("snapshot");
+	if (snapshot_parameter != input.named_parameters.end() && !snapshot_parameter->second.IsNull()) {
+		snapshot = snapshot_parameter->second.ToString();
+		if (snapshot.empty()) {
+			throw BinderException("OpenDuck: snapshot must not be empty: use a snapshot id, name or time");
+		}
+	}
 	return BindRemoteQuery(context, GetRemoteCatalog(context, input.inputs[0]), GetSQLArgument(input.inputs[1]),
-	                       return_types, names);
+	                       return_types, names, snapshot);
 }
 
 static unique_ptr<GlobalTableFunctionState> OpenDuckQueryInit(ClientContext &context, TableFunctionInitInput &input) {
@@ -114,7 +126,7 @@ static unique_ptr<GlobalTableFunctionState> OpenDuckQueryInit(ClientContext &con
 	} else {
 		// Returns at once; the scan waits for the answer in short slices, so DuckDB keeps
 		// updating the progress bar (from the server's progress) while the server works.
-		state->result = data.catalog->Execute(context, data.sql, InOrder());
+		state->result = data.catalog->Execute(context, data.sql, InOrder(data.snapshot));
 	}
 	return std::move(state);
 }
@@ -211,6 +223,9 @@ static InsertionOrderPreservingMap<string> OpenDuckQueryToString(TableFunctionTo
 	auto &data = input.bind_data->Cast<OpenDuckQueryBindData>();
 	result["Remote Database"] = data.catalog->GetDBPath();
 	result["Remote SQL"] = data.sql;
+	if (!data.snapshot.empty()) {
+		result["Remote Snapshot"] = data.snapshot;
+	}
 	return result;
 }
 
@@ -223,7 +238,11 @@ TableFunction MakeRemoteQueryFunction(const std::string &name, vector<LogicalTyp
 }
 
 TableFunction GetOpenDuckQueryFunction() {
-	return MakeRemoteQueryFunction("openduck_query", {LogicalType::VARCHAR, LogicalType::VARCHAR}, OpenDuckQueryBind);
+	auto function =
+	    MakeRemoteQueryFunction("openduck_query", {LogicalType::VARCHAR, LogicalType::VARCHAR}, OpenDuckQueryBind);
+	// Runs the query as of a past snapshot (id, name or time) of the database.
+	function.named_parameters["snapshot"] = LogicalType::VARCHAR;
+	return function;
 }
 
 struct OpenDuckExecuteBindData : public TableFunctionData {

@@ -1,6 +1,7 @@
 #include "pushdown/remote_query_rewriter.hpp"
 
 #include "catalog/openduck_catalog.hpp"
+#include "catalog/openduck_table_entry.hpp"
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/catalog/catalog_entry.hpp"
 #include "duckdb/common/string_util.hpp"
@@ -17,7 +18,9 @@
 #include "duckdb/main/relation/query_relation.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
 #include "duckdb/parser/tableref/list.hpp"
+#include "duckdb/execution/expression_executor.hpp"
 #include "duckdb/planner/binder.hpp"
+#include "duckdb/planner/expression_binder/constant_binder.hpp"
 #include "pushdown/remote_environment.hpp"
 #include "scan/remote_result_reader.hpp"
 
@@ -37,10 +40,11 @@ void PushdownTarget::Merge(const PushdownTarget &other) {
 	if (kind == Kind::ANYWHERE) {
 		kind = Kind::REMOTE;
 		catalog = other.catalog;
+		snapshot = other.snapshot;
 		return;
 	}
-	if (catalog.get() != other.catalog.get()) {
-		// Two remote databases: the client joins them.
+	if (catalog.get() != other.catalog.get() || snapshot != other.snapshot) {
+		// Two remote databases, or two states of one: the client joins them.
 		kind = Kind::LOCAL;
 	}
 }
@@ -122,10 +126,16 @@ static bool IsPlainScan(QueryNode &node) {
 	return true;
 }
 
-static unique_ptr<QueryNode> MakeRemoteQueryNode(const std::string &database, const std::string &sql) {
+static unique_ptr<QueryNode> MakeRemoteQueryNode(const std::string &database, const std::string &sql,
+                                                 const std::string &snapshot) {
 	vector<unique_ptr<ParsedExpression>> arguments;
 	arguments.push_back(make_uniq<ConstantExpression>(Value(database)));
 	arguments.push_back(make_uniq<ConstantExpression>(Value(sql)));
+	if (!snapshot.empty()) {
+		auto snapshot_argument = make_uniq<ConstantExpression>(Value(snapshot));
+		snapshot_argument->SetAlias("snapshot");
+		arguments.push_back(std::move(snapshot_argument));
+	}
 	auto function = make_uniq<TableFunctionRef>();
 	function->function = make_uniq<FunctionExpression>("openduck_query", std::move(arguments));
 	auto select = make_uniq<SelectNode>();
@@ -143,8 +153,8 @@ void RemoteQueryRewriter::RewriteSlot(unique_ptr<QueryNode> &slot, bool is_root)
 	if (target.kind == PushdownTarget::Kind::REMOTE && self_contained && !IsPlainScan(*slot) &&
 	    ServerAgrees(*target.catalog)) {
 		auto sql = RenderForServer(*slot, *target.catalog);
-		if (ServerCanBind(*target.catalog, sql)) {
-			slot = MakeRemoteQueryNode(target.catalog->GetName(), sql);
+		if (ServerCanBind(*target.catalog, sql, target.snapshot)) {
+			slot = MakeRemoteQueryNode(target.catalog->GetName(), sql, target.snapshot);
 			changed = true;
 			return;
 		}
@@ -344,11 +354,25 @@ PushdownTarget RemoteQueryRewriter::AnalyzeTableFunction(TableFunctionRef &ref) 
 	return result;
 }
 
+//! The AT clause's value, as the binder computes it (a constant expression, evaluated once).
+static unique_ptr<BoundAtClause> BindAtClause(ClientContext &context, AtClause &at) {
+	auto binder = Binder::CreateBinder(context);
+	ConstantBinder constant_binder(*binder, context, "AT clause");
+	auto expression = at.ExpressionMutable()->Copy();
+	auto bound = constant_binder.Bind(expression);
+	return make_uniq<BoundAtClause>(at.Unit(), ExpressionExecutor::EvaluateScalar(context, *bound));
+}
+
 PushdownTarget RemoteQueryRewriter::AnalyzeBaseTable(BaseTableRef &ref) {
-	if (ref.at_clause) {
-		return PushdownTarget::Local();
+	if (ref.at_clause && ref.catalog_name.empty() && ref.schema_name.empty()) {
+		for (auto &scope : cte_scopes) {
+			if (scope.entries.find(ref.table_name) != scope.entries.end()) {
+				// A CTE cannot travel in time: the binder reports it.
+				return PushdownTarget::Local();
+			}
+		}
 	}
-	if (ref.catalog_name.empty() && ref.schema_name.empty()) {
+	if (!ref.at_clause && ref.catalog_name.empty() && ref.schema_name.empty()) {
 		for (idx_t i = cte_scopes.size(); i-- > 0;) {
 			auto entry = cte_scopes[i].entries.find(ref.table_name);
 			if (entry != cte_scopes[i].entries.end()) {
@@ -359,16 +383,23 @@ PushdownTarget RemoteQueryRewriter::AnalyzeBaseTable(BaseTableRef &ref) {
 		}
 	}
 	optional_ptr<CatalogEntry> entry;
+	unique_ptr<BoundAtClause> at;
 	try {
+		if (ref.at_clause) {
+			at = BindAtClause(context, *ref.at_clause);
+		}
 		// The same lookup the binder makes: temp objects and the search path come first.
 		auto catalog_name = ref.catalog_name;
 		auto schema_name = ref.schema_name;
 		// "cloud.t" parses as schema.table; the binder reads it as database.table when that exists.
 		Binder::BindSchemaOrCatalog(context, catalog_name, schema_name);
-		EntryLookupInfo lookup(CatalogType::TABLE_ENTRY, ref.table_name);
+		EntryLookupInfo lookup(CatalogType::TABLE_ENTRY, ref.table_name, at.get(), QueryErrorContext());
 		entry = Catalog::GetEntry(context, catalog_name, schema_name, lookup, OnEntryNotFound::RETURN_NULL);
 	} catch (std::exception &ex) {
-		// Unknown catalog or schema: the binder reports it when it plans the query.
+		if (ErrorData(ex).Type() == ExceptionType::INTERRUPT) {
+			throw;
+		}
+		// Unknown catalog, schema or snapshot: the binder reports it when it plans the query.
 		return PushdownTarget::Local();
 	}
 	if (!entry) {
@@ -379,8 +410,15 @@ PushdownTarget RemoteQueryRewriter::AnalyzeBaseTable(BaseTableRef &ref) {
 	if (catalog.GetCatalogType() != OpenDuckCatalog::CATALOG_TYPE) {
 		return PushdownTarget::Local();
 	}
-	remote_tables.push_back(RemoteTableName {&ref, entry->ParentSchema().name, entry->name});
 	PushdownTarget result;
+	if (at) {
+		if (entry->type != CatalogType::TABLE_ENTRY) {
+			// A past view is already its own remote query at that snapshot.
+			return PushdownTarget::Local();
+		}
+		result.snapshot = entry->Cast<OpenDuckTableEntry>().Snapshot();
+	}
+	remote_tables.push_back(RemoteTableName {&ref, entry->ParentSchema().name, entry->name});
 	result.kind = PushdownTarget::Kind::REMOTE;
 	result.catalog = &catalog.Cast<OpenDuckCatalog>();
 	return result;
@@ -506,10 +544,12 @@ std::string RemoteQueryRewriter::RenderForServer(QueryNode &node, OpenDuckCatalo
 		std::string catalog_name;
 		std::string schema_name;
 		std::string table_name;
+		unique_ptr<AtClause> at_clause;
 	};
 	vector<SavedTable> saved_tables;
 	for (auto &table : remote_tables) {
-		saved_tables.push_back({table.ref, table.ref->catalog_name, table.ref->schema_name, table.ref->table_name});
+		saved_tables.push_back({table.ref, table.ref->catalog_name, table.ref->schema_name, table.ref->table_name,
+		                        std::move(table.ref->at_clause)});
 		table.ref->catalog_name = std::string();
 		table.ref->schema_name = table.schema_name;
 		table.ref->table_name = table.table_name;
@@ -527,6 +567,7 @@ std::string RemoteQueryRewriter::RenderForServer(QueryNode &node, OpenDuckCatalo
 		table.ref->catalog_name = table.catalog_name;
 		table.ref->schema_name = table.schema_name;
 		table.ref->table_name = table.table_name;
+		table.ref->at_clause = std::move(table.at_clause);
 	}
 	for (auto &column : saved_columns) {
 		column.first->column_names = std::move(column.second);
@@ -548,13 +589,14 @@ void RemoteQueryRewriter::StripSeenNames(OpenDuckCatalog &catalog) {
 	ClearSeenNames();
 }
 
-bool RemoteQueryRewriter::ServerCanBind(OpenDuckCatalog &catalog, const std::string &sql) {
+bool RemoteQueryRewriter::ServerCanBind(OpenDuckCatalog &catalog, const std::string &sql,
+                                        const std::string &snapshot) {
 	OpenDuckCatalog::ResultShape shape;
-	if (catalog.LookupResultShape(sql, shape)) {
+	if (catalog.LookupResultShape(sql, snapshot, shape)) {
 		return true;
 	}
 	try {
-		RemoteResultReader described(context, catalog.Describe(context, sql));
+		RemoteResultReader described(context, catalog.Describe(context, sql, snapshot));
 		shape.names = described.Names();
 		shape.types = described.Types();
 	} catch (std::exception &ex) {
@@ -564,7 +606,7 @@ bool RemoteQueryRewriter::ServerCanBind(OpenDuckCatalog &catalog, const std::str
 		// Reads a column of an enclosing query, or uses something only the client has.
 		return false;
 	}
-	catalog.RememberResultShape(sql, std::move(shape));
+	catalog.RememberResultShape(sql, snapshot, std::move(shape));
 	return true;
 }
 

@@ -36,6 +36,9 @@ struct PushdownTarget {
 	};
 	Kind kind = Kind::ANYWHERE;
 	duckdb::optional_ptr<OpenDuckCatalog> catalog;
+	//! REMOTE: the past snapshot (an id) every table it reads is read at (AT clauses); empty for the current
+	//! state. One request reads one snapshot, so pieces reading different ones stay apart.
+	std::string snapshot;
 	//! The outermost CTE scope (an index into the rewriter's scope stack) this piece reads from.
 	duckdb::idx_t outermost_cte_scope = duckdb::DConstants::INVALID_INDEX;
 
@@ -74,8 +77,9 @@ public:
 	void StripSeenNames(OpenDuckCatalog &catalog);
 	//! Whether the server would answer exactly as this client does (same semantic settings).
 	bool ServerAgrees(OpenDuckCatalog &catalog);
-	//! Asks the server to bind `sql` (no execution); false when it cannot run there on its own.
-	bool ServerCanBind(OpenDuckCatalog &catalog, const std::string &sql);
+	//! Asks the server to bind `sql` (no execution, at `snapshot` when given); false when it cannot run there on
+	//! its own.
+	bool ServerCanBind(OpenDuckCatalog &catalog, const std::string &sql, const std::string &snapshot = std::string());
 
 private:
 	struct CTEScope {
@@ -102,7 +106,8 @@ private:
 	PushdownTarget AnalyzeExpression(duckdb::ParsedExpression &expr);
 	bool IsServerFunction(const std::string &catalog, const std::string &schema, const std::string &name);
 
-	//! `node` as SQL for the server: remote tables named by schema and table, without the attach alias.
+	//! `node` as SQL for the server: remote tables named by schema and table, without the attach alias or
+	//! AT clause (the request names the snapshot).
 	std::string RenderForServer(duckdb::QueryNode &node, OpenDuckCatalog &catalog);
 
 	duckdb::ClientContext &context;

@@ -124,7 +124,9 @@ static unique_ptr<GlobalTableFunctionState> OpenDuckScanInitGlobal(ClientContext
 		OpenDuckTransaction::Get(context, *bind_data.catalog).RequireSession();
 	}
 	// Returns at once: the scan waits for the server's answer without blocking DuckDB's threads.
-	state->result = bind_data.catalog->Execute(context, sql);
+	ExecuteOptions options;
+	options.snapshot = bind_data.snapshot;
+	state->result = bind_data.catalog->Execute(context, sql, options);
 	if (!local_filters.empty()) {
 		auto conjunction = make_uniq<BoundConjunctionExpression>(ExpressionType::CONJUNCTION_AND);
 		for (auto index : local_filters) {
@@ -269,6 +271,9 @@ static InsertionOrderPreservingMap<string> OpenDuckScanToString(TableFunctionToS
 	auto &bind_data = input.bind_data->Cast<OpenDuckScanBindData>();
 	result["Remote Table"] = bind_data.schema_name + "." + bind_data.table_name;
 	result["Remote Database"] = bind_data.catalog->GetDBPath();
+	if (!bind_data.snapshot.empty()) {
+		result["Remote Snapshot"] = bind_data.snapshot;
+	}
 	return result;
 }
 

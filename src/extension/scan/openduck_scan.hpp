@@ -34,6 +34,8 @@ struct OpenDuckScanBindData : public duckdb::TableFunctionData {
 	duckdb::vector<std::string> column_names;
 	duckdb::vector<duckdb::LogicalType> column_types;
 	duckdb::idx_t estimated_rows = 0;
+	//! The past snapshot read (time travel); empty for the current state.
+	std::string snapshot;
 	//! Set by the LIMIT/Top-N rule (scan_limit_pushdown) when a LIMIT or Top-N sits right above the
 	//! scan: the server then sends only the first `remote_limit` rows in `remote_order` (in any
 	//! order when empty). The local LIMIT/Top-N stays and does the exact cut.
