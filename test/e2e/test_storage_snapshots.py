@@ -133,10 +133,12 @@ def test_create_database_from_is_a_zero_copy_clone_that_diverges(layered, client
     con.execute("DELETE FROM cloud.t WHERE v >= 10")
     objects_before = layer_objects(layered.data_dir)
 
-    result = con.execute("CREATE DATABASE copy FROM cloud").fetch_arrow_table().to_pylist()
-    assert result[0]["database_name"] == "copy"
-    old = con.execute(f"CREATE DATABASE old_copy FROM cloud AT (VERSION => {before})").fetch_arrow_table().to_pylist()
-    assert old[0]["source_snapshot_id"] == before
+    def first_row(sql):
+        cursor = con.execute(sql)
+        return dict(zip([column[0] for column in cursor.description], cursor.fetchone()))
+
+    assert first_row("CREATE DATABASE copy FROM cloud")["database_name"] == "copy"
+    assert first_row(f"CREATE DATABASE old_copy FROM cloud AT (VERSION => {before})")["source_snapshot_id"] == before
     # Metadata only: no layer object was written for either clone.
     assert layer_objects(layered.data_dir) == objects_before
     assert not (layered.data_dir / "objects" / "copy").exists()
