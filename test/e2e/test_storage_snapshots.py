@@ -80,6 +80,17 @@ def test_attach_at_snapshot_id_name_and_time_reads_that_state(layered, client_fa
     assert paths["past"].endswith("?snapshot=" + between)
 
 
+def test_attach_by_time_is_pinned_to_one_snapshot(layered, client_factory):
+    # A time after the newest commit names the newest snapshot at ATTACH; later commits must not move the attach.
+    con = client_factory(layered)
+    con.execute("CREATE TABLE cloud.t AS SELECT 1 AS v")
+    past = client_factory(layered, alias="past", snapshot="2099-01-01 00:00:00")
+    assert past.execute("SELECT count(*) FROM past.t").fetchone()[0] == 1
+    con.execute("INSERT INTO cloud.t VALUES (2)")
+    assert past.execute("SELECT count(*) FROM past.t").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM cloud.t").fetchone()[0] == 2
+
+
 def test_snapshot_listing_and_naming(layered, client_factory):
     con = client_factory(layered)
     con.execute("CREATE TABLE cloud.t (v INTEGER)")

@@ -78,8 +78,12 @@ public:
 	//! The remote catalog as of a past snapshot (a table-level AT clause); its tables scan that snapshot.
 	//! Kept for the life of the attach, like replaced catalogs: plans bound to its entries may run later.
 	RemoteCatalogSnapshot &PastSnapshot(duckdb::ClientContext &context, const duckdb::BoundAtClause &at);
-	//! The id of the snapshot an id, name or time selector names (a round trip unless it is an id).
+	//! The id of the snapshot an id, name or time selector names (a round trip unless it is an id, once per
+	//! query and selector).
 	int64_t ResolveSnapshotId(duckdb::ClientContext &context, const std::string &selector);
+	//! The same through `client`, before a catalog exists (an attach pins its snapshot with it).
+	static int64_t ResolveSnapshotId(duckdb::ClientContext &context, RemoteClient &client, const std::string &database,
+	                                 const std::string &selector);
 
 	void Initialize(bool load_builtin) override;
 	//! Tables read as of a past snapshot with AT (VERSION => ...) or AT (TIMESTAMP => ...).

@@ -69,6 +69,32 @@ static std::string SnapshotSelectorFor(const BoundAtClause &at) {
 	                      unit);
 }
 
+int64_t OpenDuckCatalog::ResolveSnapshotId(ClientContext &context, RemoteClient &client, const std::string &database,
+                                           const std::string &selector) {
+	if (IsSnapshotId(selector)) {
+		return std::stoll(selector);
+	}
+	// Outside any session: what a name or time means does not depend on the transaction.
+	auto sql = "SELECT snapshot_id FROM openduck_resolve_snapshot(" + QuoteStringLiteral(selector) + ")";
+	RemoteResultReader reader(context, client.Execute(database, sql, true, ExecuteOptions(), [&context]() {
+		return context.interrupted.load();
+	}));
+	DataChunk chunk;
+	chunk.Initialize(Allocator::DefaultAllocator(), reader.Types());
+	int64_t id = 0;
+	while (true) {
+		reader.Fill(chunk);
+		if (chunk.size() == 0) {
+			break;
+		}
+		id = chunk.GetValue(0, 0).GetValue<int64_t>();
+	}
+	if (id <= 0) {
+		throw InvalidInputException("OpenDuck: database \"%s\" has no snapshot \"%s\"", database, selector);
+	}
+	return id;
+}
+
 int64_t OpenDuckCatalog::ResolveSnapshotId(ClientContext &context, const std::string &selector) {
 	if (IsSnapshotId(selector)) {
 		// The catalog read at this id reports a snapshot that does not exist.
@@ -82,22 +108,7 @@ int64_t OpenDuckCatalog::ResolveSnapshotId(ClientContext &context, const std::st
 			return known->second;
 		}
 	}
-	RemoteResultReader reader(context,
-	                          Execute(context, "SELECT snapshot_id FROM openduck_resolve_snapshot(" +
-	                                               QuoteStringLiteral(selector) + ")"));
-	DataChunk chunk;
-	chunk.Initialize(Allocator::DefaultAllocator(), reader.Types());
-	int64_t id = 0;
-	while (true) {
-		reader.Fill(chunk);
-		if (chunk.size() == 0) {
-			break;
-		}
-		id = chunk.GetValue(0, 0).GetValue<int64_t>();
-	}
-	if (id <= 0) {
-		throw InvalidInputException("OpenDuck: database \"%s\" has no snapshot \"%s\"", RemoteDatabase(), selector);
-	}
+	auto id = ResolveSnapshotId(context, *client, RemoteDatabase(), selector);
 	if (query != MAXIMUM_QUERY_ID) {
 		std::lock_guard<std::mutex> guard(snapshots_lock);
 		if (resolved_query != query) {

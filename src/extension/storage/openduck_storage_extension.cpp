@@ -37,6 +37,24 @@ static void ReadSecret(ClientContext &context, const std::string &path, AttachSo
 	}
 }
 
+//! A name or time names one snapshot for the life of the attach: later requests send its id, so every one reads
+//! the same state (a time after the newest commit would otherwise move with new commits) and the server needs no
+//! metadata lookup per request. duckdb_databases() still shows what the user wrote.
+static void PinSnapshot(ClientContext &context, RemoteClient &client, const AttachSettings &settings) {
+	if (settings.snapshot.empty()) {
+		return;
+	}
+	try {
+		client.SetSnapshot(
+		    std::to_string(OpenDuckCatalog::ResolveSnapshotId(context, client, settings.database, settings.snapshot)));
+	} catch (std::exception &ex) {
+		// A server that predates openduck_resolve_snapshot() resolves the selector on every request instead.
+		if (ErrorData(ex).Type() != ExceptionType::CATALOG) {
+			throw;
+		}
+	}
+}
+
 static unique_ptr<Catalog> OpenDuckAttach(optional_ptr<StorageExtensionInfo> storage_info, ClientContext &context,
                                           AttachedDatabase &db, const string &name, AttachInfo &info,
                                           AttachOptions &options) {
@@ -81,6 +99,7 @@ static unique_ptr<Catalog> OpenDuckAttach(optional_ptr<StorageExtensionInfo> sto
 	auto client = std::make_shared<RemoteClient>(endpoint);
 	client->SetSnapshot(settings.snapshot);
 	client->CheckConnection(settings.database);
+	PinSnapshot(context, *client, settings);
 	return make_uniq<OpenDuckCatalog>(db, std::move(settings), std::move(client));
 }
 
