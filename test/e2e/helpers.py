@@ -26,6 +26,10 @@ import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVER_BINARY = Path(os.environ.get("OPENDUCK_TEST_SERVER_BINARY", REPO_ROOT / "build" / "bin" / "openduck"))
+# Prefix for a process the tests start: it is SIGKILLed when pytest dies (e.g. a pytest-timeout abort), so no
+# server outlives the run. setpriv rather than a Python preexec_fn: without one, subprocess uses vfork, and a
+# plain fork of this process runs gRPC's at-fork handlers, which deadlock now and then.
+DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL", "--"]
 EXTENSION_FILE = Path(
     os.environ.get("OPENDUCK_TEST_EXTENSION", REPO_ROOT / "build" / "extension" / "openduck.duckdb_extension")
 )
@@ -121,12 +125,11 @@ class ServerProcess:
         self._stdout = open(self.log_dir / "stdout.log", "wb")
         self._stderr = open(self.log_dir / "stderr.log", "wb")
         self.process = subprocess.Popen(
-            self.command(),
+            DIE_WITH_PARENT + self.command(),
             stdout=self._stdout,
             stderr=self._stderr,
             stdin=subprocess.DEVNULL,
             env=env,
-            preexec_fn=_die_with_parent,
         )
         return self
 
@@ -249,14 +252,6 @@ class ServerProcess:
         return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _die_with_parent() -> None:
-    """In the child: get SIGKILLed if pytest dies (e.g. a pytest-timeout abort), so no server outlives the run."""
-    import ctypes
-
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 def start_server(
     tmp_root: Path,
     *,
@@ -337,6 +332,11 @@ def attach_sql(server: ServerProcess, alias: str = "cloud", database: str = "myd
     if options:
         sql += f" ({options})"
     return sql
+
+
+def newest_snapshot(con, alias: str = "cloud") -> int:
+    """The id of the newest snapshot of an attached OpenDuck database (layered storage)."""
+    return con.execute("SELECT max(snapshot_id) FROM openduck_snapshots(?)", [alias]).fetchone()[0]
 
 
 def new_client(extension: Path = EXTENSION_FILE) -> duckdb.DuckDBPyConnection:

@@ -132,10 +132,8 @@ def start_s3_server(work_dir: Path) -> S3Server:
     log_path = work_dir / "moto.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_", "INITIAL_NO_AUTH"))}
     with open(log_path, "wb") as log:
-        # setpriv: the server dies with pytest even if pytest is killed (see test_storage_layered.SpawnedServer
-        # for why not a Python preexec_fn).
         process = subprocess.Popen(
-            ["setpriv", "--pdeathsig", "KILL", "--", str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
+            helpers.DIE_WITH_PARENT + [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=work_dir, env=env,
         )
     server = S3Server(port=port, process=process, log_path=log_path)

@@ -6,11 +6,9 @@ binary. docs/storage.md describes the format and the commit protocol checked her
 
 from __future__ import annotations
 
-import os
 import random
 import sqlite3
 import subprocess
-import tempfile
 import threading
 from pathlib import Path
 
@@ -22,33 +20,8 @@ import helpers
 LAYERED = ("--storage", "layered")
 
 
-class SpawnedServer(helpers.ServerProcess):
-    """A server started without a Python preexec_fn, so that subprocess uses vfork.
-
-    A plain fork of this process runs gRPC's at-fork handlers, which deadlock now and then while client
-    channels are being torn down; the kill -9 test restarts the server dozens of times and hit that.
-    `setpriv --pdeathsig KILL` keeps the guarantee of helpers._die_with_parent: no server outlives pytest.
-    """
-
-    def start(self) -> "SpawnedServer":
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.log_dir = Path(tempfile.mkdtemp(prefix="openduck-server-log-"))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDUCK_")}
-        env.update(self.env)
-        self._stdout = open(self.log_dir / "stdout.log", "wb")
-        self._stderr = open(self.log_dir / "stderr.log", "wb")
-        self.process = subprocess.Popen(
-            ["setpriv", "--pdeathsig", "KILL", "--"] + self.command(),
-            stdout=self._stdout,
-            stderr=self._stderr,
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
-        return self
-
-
 def start_layered(tmp_root: Path, data_dir: Path) -> helpers.ServerProcess:
-    server = SpawnedServer(
+    server = helpers.ServerProcess(
         databases=["mydb"],
         token=helpers.random_token(),
         data_dir=data_dir,

@@ -40,10 +40,6 @@ def snapshot_rows(con, alias: str = "cloud"):
     ).fetchall()
 
 
-def newest_snapshot(con, alias: str = "cloud") -> int:
-    return con.execute("SELECT max(snapshot_id) FROM openduck_snapshots(?)", [alias]).fetchone()[0]
-
-
 def layer_objects(data_dir: Path, database: str = "mydb"):
     return sorted(p.name for p in (data_dir / "objects" / database / "layers").glob("*.layer"))
 
@@ -61,7 +57,7 @@ def newest_layer_count(data_dir: Path, database: str = "mydb") -> int:
 def test_attach_at_snapshot_id_name_and_time_reads_that_state(layered, client_factory):
     con = client_factory(layered)
     con.execute("CREATE TABLE cloud.t AS SELECT 1 AS v")
-    first = newest_snapshot(con)
+    first = helpers.newest_snapshot(con)
     con.execute("SELECT snapshot_id FROM openduck_create_snapshot('cloud', 'one_row')")
     time.sleep(0.05)
     between = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -140,7 +136,7 @@ def test_plain_file_store_refuses_time_travel_clearly(server_factory, client_fac
 def test_create_database_from_is_a_zero_copy_clone_that_diverges(layered, client_factory):
     con = client_factory(layered)
     con.execute("CREATE TABLE cloud.t AS SELECT range AS v FROM range(1000)")
-    before = newest_snapshot(con)
+    before = helpers.newest_snapshot(con)
     con.execute("DELETE FROM cloud.t WHERE v >= 10")
     objects_before = layer_objects(layered.data_dir)
 
@@ -278,7 +274,7 @@ def test_compaction_keeps_every_snapshot_readable_and_gc_respects_retention(serv
     snapshots = {}
     for value in range(60):
         con.execute("INSERT INTO cloud.t VALUES (?)", [value])
-        snapshots[value] = newest_snapshot(con)
+        snapshots[value] = helpers.newest_snapshot(con)
     # Compaction runs in the background once a database has 16 layers; it keeps the layer list short.
     assert helpers.wait_until(lambda: newest_layer_count(data_dir) < 16, timeout=10), newest_layer_count(data_dir)
     for value in (0, 17, 42, 59):
@@ -302,7 +298,7 @@ def test_named_snapshot_survives_gc_and_held_snapshot_is_not_collected(server_fa
     con = client_factory(server)
     con.execute("CREATE TABLE cloud.t AS SELECT range AS v FROM range(100)")
     con.execute("SELECT snapshot_id FROM openduck_create_snapshot('cloud', 'keep')")
-    held = newest_snapshot(con)
+    held = helpers.newest_snapshot(con)
     con.execute("DELETE FROM cloud.t")
     for value in range(20):
         con.execute("INSERT INTO cloud.t VALUES (?)", [value])

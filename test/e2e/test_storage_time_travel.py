@@ -21,10 +21,6 @@ def layered(server_factory, tmp_path):
     return server_factory(extra_args=LAYERED, data_dir=tmp_path / "data")
 
 
-def newest_snapshot(con, alias: str = "cloud") -> int:
-    return con.execute("SELECT max(snapshot_id) FROM openduck_snapshots(?)", [alias]).fetchone()[0]
-
-
 def utc_now_text() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
 
@@ -35,13 +31,13 @@ def history(layered, client_factory):
     con = client_factory(layered)
     con.execute("CREATE TABLE cloud.t (id INTEGER PRIMARY KEY, v INTEGER)")
     con.execute("INSERT INTO cloud.t VALUES (1, 1)")
-    first = newest_snapshot(con)
+    first = helpers.newest_snapshot(con)
     con.execute("SELECT 1 FROM openduck_create_snapshot('cloud', 'one_row')")
     time.sleep(0.05)
     between = utc_now_text()
     time.sleep(0.05)
     con.execute("INSERT INTO cloud.t VALUES (2, 2), (3, 3)")
-    second = newest_snapshot(con)
+    second = helpers.newest_snapshot(con)
     con.execute("UPDATE cloud.t SET v = 10 WHERE id = 1")
     return con, first, second, between
 
@@ -105,7 +101,7 @@ def test_past_catalog_has_past_columns_and_tables(history):
     con.execute("ALTER TABLE cloud.t ADD COLUMN note VARCHAR DEFAULT 'new'")
     con.execute("CREATE TABLE cloud.later AS SELECT 42 AS x")
     con.execute("CREATE TABLE cloud.gone AS SELECT 7 AS y")
-    with_gone = newest_snapshot(con)
+    with_gone = helpers.newest_snapshot(con)
     con.execute("DROP TABLE cloud.gone")
     assert [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM cloud.t AT (VERSION => {first})").fetchall()] \
         == ["id", "v"]
@@ -140,7 +136,7 @@ def test_past_view_reads_past_rows(layered, client_factory):
     con = client_factory(layered)
     con.execute("CREATE TABLE cloud.t AS SELECT range AS v FROM range(3)")
     con.execute("CREATE VIEW cloud.big AS SELECT v FROM t WHERE v >= 1")
-    before = newest_snapshot(con)
+    before = helpers.newest_snapshot(con)
     con.execute("INSERT INTO cloud.t VALUES (5)")
     assert values(con, "SELECT v FROM cloud.big ORDER BY v") == [1, 2, 5]
     assert values(con, f"SELECT v FROM cloud.big AT (VERSION => {before}) ORDER BY v") == [1, 2]
