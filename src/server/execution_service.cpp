@@ -356,28 +356,40 @@ grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const 
 	auto started = std::chrono::steady_clock::now();
 	RunOptions options;
 	options.read_only = request->read_only() || token_read_only;
-	if (!request->session_id().empty()) {
-		auto session = FindSession(*context, *request, status);
+	return RunWhereRequested(*context, *request, options,
+	                         [&](const v1::ExecuteQueryRequest &run_request, std::shared_ptr<duckdb::DuckDB> instance,
+	                             std::shared_ptr<duckdb::Connection> connection) {
+		                         return Run(*context, run_request, std::move(instance), std::move(connection), options,
+		                                    started, *response);
+	                         });
+}
+
+grpc::Status ExecutionService::RunWhereRequested(grpc::ServerContext &context, const v1::ExecuteQueryRequest &request,
+                                                 RunOptions &options, const RunOn &run) {
+	grpc::Status status;
+	if (!request.session_id().empty()) {
+		auto session = FindSession(context, request, status);
 		if (!session) {
 			return status;
 		}
-		SessionTurn turn(*session, *context);
+		SessionTurn turn(*session, context);
 		if (!turn.Acquired()) {
-			return SessionEndedStatus(*context);
+			return SessionEndedStatus(context);
 		}
 		options.read_only = options.read_only || session->read_only;
+		// The session's connection must be free again when the call answers.
 		options.materialize = true;
 		options.in_session = true;
-		v1::ExecuteQueryRequest in_session = *request;
+		v1::ExecuteQueryRequest in_session = request;
 		in_session.set_database(session->database);
-		return Run(*context, in_session, session->instance, session->connection, options, started, *response);
+		return run(in_session, session->instance, session->connection);
 	}
-	auto instance = OpenInstance(*context, request->database(), request->snapshot(), status);
+	auto instance = OpenInstance(context, request.database(), request.snapshot(), status);
 	if (!instance) {
 		return status;
 	}
 	auto connection = std::make_shared<duckdb::Connection>(*instance);
-	return Run(*context, *request, instance, connection, options, started, *response);
+	return run(request, std::move(instance), std::move(connection));
 }
 
 grpc::Status ExecutionService::OpenSession(grpc::ServerContext *context, const v1::OpenSessionRequest *request,
@@ -500,27 +512,9 @@ grpc::Status ExecutionService::ExecuteWithUpload(grpc::ServerContext *context,
 		state.Remove(UploadSource::STATE_KEY);
 		return outcome;
 	};
-	if (!ready) {
-		// The first bytes were malformed: nothing runs.
-	} else if (!request.session_id().empty()) {
-		auto session = FindSession(*context, request, status);
-		if (session) {
-			SessionTurn turn(*session, *context);
-			if (!turn.Acquired()) {
-				status = SessionEndedStatus(*context);
-			} else {
-				options.read_only = options.read_only || session->read_only;
-				options.in_session = true;
-				v1::ExecuteQueryRequest in_session = request;
-				in_session.set_database(session->database);
-				status = run(in_session, session->instance, session->connection);
-			}
-		}
-	} else {
-		auto instance = OpenInstance(*context, request.database(), request.snapshot(), status);
-		if (instance) {
-			status = run(request, instance, std::make_shared<duckdb::Connection>(*instance));
-		}
+	if (ready) {
+		// (Malformed first bytes run nothing.)
+		status = RunWhereRequested(*context, request, options, run);
 	}
 	// Whatever happened, read what the client still sends: its writes then complete and it gets
 	// this answer instead of a broken stream.

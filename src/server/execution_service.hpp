@@ -77,6 +77,13 @@ private:
 	//! The session of `request` (NOT_FOUND / INVALID_ARGUMENT in `status` when it cannot be used).
 	std::shared_ptr<Session> FindSession(grpc::ServerContext &context, const v1::ExecuteQueryRequest &request,
 	                                     grpc::Status &status);
+	using RunOn = std::function<grpc::Status(const v1::ExecuteQueryRequest &request,
+	                                         std::shared_ptr<duckdb::DuckDB> instance,
+	                                         std::shared_ptr<duckdb::Connection> connection)>;
+	//! Calls `run` where the request belongs: in its session (holding the session's turn, with the session's
+	//! limits added to options), or on a new connection to its database at its snapshot.
+	grpc::Status RunWhereRequested(grpc::ServerContext &context, const v1::ExecuteQueryRequest &request,
+	                               RunOptions &options, const RunOn &run);
 	std::shared_ptr<StreamedQuery> FindPending(const std::string &query_id);
 	//! Runs the statements of a request; returns the last one's result.
 	duckdb::unique_ptr<duckdb::QueryResult>
