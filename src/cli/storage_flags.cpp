@@ -24,6 +24,10 @@ const char *STORAGE_FLAGS_HELP =
       --s3-region REGION     Default: $AWS_REGION, else $AWS_DEFAULT_REGION, else us-east-1
       --cache-dir DIR        Local read cache for layers of a remote store. Default: DIR/cache
       --cache-size SIZE      Cache cap, e.g. 512MB or 8GB. Default: 8GB
+      --min-free-space SIZE  Refuse writes (with a clear error; reads go on) while the disk holding
+                             the database data has less free space than this, so that a commit
+                             never runs out of space halfway; 0 turns it off. Default:
+                             $OPENDUCK_MIN_FREE_SPACE, else 64MB
       --replica              Serve as a read replica: read-only, always the newest published
                              snapshot (needs shared --metadata/--store, or the same --data-dir)
       --retention DURATION   How long snapshots stay available for time travel before garbage
@@ -40,6 +44,9 @@ StorageConfig StorageConfigFromEnvironment() {
 	}
 	if (auto kind = std::getenv("OPENDUCK_STORAGE")) {
 		config.kind = kind;
+	}
+	if (auto min_free = std::getenv("OPENDUCK_MIN_FREE_SPACE")) {
+		config.min_free_bytes = ParseByteSize(min_free);
 	}
 	return config;
 }
@@ -64,6 +71,8 @@ bool ParseStorageFlag(const std::string &arg, const std::function<std::string()>
 		config.cache_dir = next_value();
 	} else if (arg == "--cache-size") {
 		config.cache_bytes = ParseByteSize(next_value());
+	} else if (arg == "--min-free-space") {
+		config.min_free_bytes = ParseByteSize(next_value());
 	} else if (arg == "--replica") {
 		config.replica = true;
 	} else if (arg == "--retention") {

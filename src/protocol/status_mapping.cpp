@@ -34,6 +34,11 @@ grpc::StatusCode StatusCodeForException(ExceptionType type) {
 ExceptionType ExceptionTypeForStatus(const grpc::Status &status, const std::string &error_type_name) {
 	if (!error_type_name.empty()) {
 		auto type = duckdb::Exception::StringToExceptionType(error_type_name);
+		if (type == ExceptionType::FATAL || type == ExceptionType::INTERNAL) {
+			// The server's engine failed, not the client's: raised as FATAL or INTERNAL here, DuckDB would give up
+			// on the client's own databases too.
+			return ExceptionType::IO;
+		}
 		if (type != ExceptionType::INVALID) {
 			return type;
 		}

@@ -161,12 +161,15 @@ duckdb::unique_ptr<duckdb::QueryResult> ExecutionService::RunStatements(duckdb::
 		bool last = i + 1 == statements.size();
 		bool stream = last && !options.materialize;
 		duckdb::unique_ptr<duckdb::QueryResult> result;
-		if (options.read_only) {
+		if (options.read_only || !options.write_refusal.empty()) {
 			auto prepared = connection.Prepare(std::move(statements[i]));
 			if (prepared->HasError()) {
 				prepared->error.Throw();
 			}
 			if (!prepared->GetStatementProperties().IsReadOnly()) {
+				if (!options.read_only) {
+					throw duckdb::IOException(options.write_refusal);
+				}
 				throw duckdb::PermissionException(
 				    "database \"%s\" is read-only for this client (attached READ_ONLY, or a read-only token): this "
 				    "statement would modify it",
@@ -380,6 +383,9 @@ grpc::Status ExecutionService::RunWhereRequested(grpc::ServerContext &context, c
 		// The session's connection must be free again when the call answers.
 		options.materialize = true;
 		options.in_session = true;
+		if (!options.read_only) {
+			options.write_refusal = store.WriteRefusal(session->database);
+		}
 		v1::ExecuteQueryRequest in_session = request;
 		in_session.set_database(session->database);
 		return run(in_session, session->instance, session->connection);
@@ -387,6 +393,9 @@ grpc::Status ExecutionService::RunWhereRequested(grpc::ServerContext &context, c
 	auto instance = OpenInstance(context, request.database(), request.snapshot(), status);
 	if (!instance) {
 		return status;
+	}
+	if (!options.read_only && request.snapshot().empty()) {
+		options.write_refusal = store.WriteRefusal(request.database());
 	}
 	auto connection = std::make_shared<duckdb::Connection>(*instance);
 	return run(request, std::move(instance), std::move(connection));

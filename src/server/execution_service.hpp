@@ -53,6 +53,8 @@ private:
 	struct RunOptions {
 		//! Refuse statements that write.
 		bool read_only = false;
+		//! When not empty, statements that write are refused with this reason (the store cannot take writes now).
+		std::string write_refusal;
 		//! Materialize the last result before answering: the connection (of a session) must be free
 		//! for the next statement, or the rows come from an upload that ends with the call.
 		bool materialize = false;

@@ -44,6 +44,11 @@ public:
 	virtual std::shared_ptr<duckdb::DuckDB> OpenDatabase(const std::string &name) = 0;
 	//! One line describing the store for the start-up log.
 	virtual std::string Describe() const = 0;
+	//! Why database `name` cannot take writes right now (too little free disk, a failed commit being
+	//! recovered), or empty when it can. Cheap: asked before every statement.
+	virtual std::string WriteRefusal(const std::string &name) {
+		return std::string();
+	}
 
 	//! A read-only engine over a past state of a database. Throws InvalidInputException when there is no such
 	//! snapshot, NotImplementedException when the store keeps no snapshots.
@@ -63,6 +68,14 @@ public:
 //! file system or install code.
 void ApplyServerDatabaseOptions(duckdb::DBConfig &config);
 
+//! The reason to refuse writes when the file system holding `directory` has less than `min_free_bytes` free
+//! (0: never), or empty.
+std::string FreeSpaceRefusal(const std::string &directory, uint64_t min_free_bytes, const std::string &database);
+
+//! Whether DuckDB gave up on the engine after a fatal error (e.g. a checkpoint that hit a full disk): every
+//! later statement on it fails until it is opened again.
+bool EngineInvalidated(duckdb::DuckDB &engine);
+
 //! Checks a database name: letters, digits, '_' and '-', starting with a letter or '_'. Throws
 //! InvalidInputException otherwise, so names are safe as file names.
 void ValidateDatabaseName(const std::string &name);
@@ -70,18 +83,22 @@ void ValidateDatabaseName(const std::string &name);
 //! The embedded default: one DuckDB file per database, <data_dir>/<name>.duckdb.
 class LocalFileDatabaseStore : public DatabaseStore {
 public:
-	explicit LocalFileDatabaseStore(std::string data_dir);
+	LocalFileDatabaseStore(std::string data_dir, uint64_t min_free_bytes);
 
 	std::vector<std::string> ListDatabases() override;
 	void CreateDatabase(const std::string &name) override;
+	//! An engine DuckDB invalidated (a write failed, e.g. on a full disk) is opened again from its file, which
+	//! holds every commit that was acknowledged.
 	std::shared_ptr<duckdb::DuckDB> OpenDatabase(const std::string &name) override;
 	std::string Describe() const override;
+	std::string WriteRefusal(const std::string &name) override;
 
 private:
 	std::string PathFor(const std::string &name) const;
 	std::shared_ptr<duckdb::DuckDB> OpenLocked(const std::string &name, bool create);
 
 	std::string data_dir;
+	uint64_t min_free_bytes;
 	std::mutex lock;
 	std::unordered_map<std::string, std::shared_ptr<duckdb::DuckDB>> open_databases;
 };

@@ -10,7 +10,7 @@ std::unique_ptr<DatabaseStore> MakeDatabaseStore(const StorageConfig &config) {
 			throw duckdb::InvalidInputException(
 			    "--metadata and --store need layered storage: add --storage layered (or leave --storage unset)");
 		}
-		return std::unique_ptr<DatabaseStore>(new LocalFileDatabaseStore(config.data_dir));
+		return std::unique_ptr<DatabaseStore>(new LocalFileDatabaseStore(config.data_dir, config.min_free_bytes));
 	}
 	if (config.kind == "layered") {
 		return std::unique_ptr<DatabaseStore>(new LayeredDatabaseStore(config));

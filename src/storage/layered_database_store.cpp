@@ -1,5 +1,6 @@
 #include "storage/layered_database_store.hpp"
 
+
 #include "duckdb/common/virtual_file_system.hpp"
 #include "storage/filesystem/layered_file_system.hpp"
 
@@ -341,7 +342,8 @@ std::shared_ptr<duckdb::DuckDB> LayeredDatabaseStore::OpenDatabase(const std::st
 	}
 	auto entry = writers.find(name);
 	if (entry != writers.end()) {
-		if (entry->second.space->Failure().empty()) {
+		if (entry->second.space->Failure().empty() &&
+		    !EngineInvalidated(*entry->second.database)) {
 			return entry->second.database;
 		}
 		// A commit could not be published, so this engine is ahead of anything durable: start over from the
@@ -359,6 +361,14 @@ std::shared_ptr<duckdb::DuckDB> LayeredDatabaseStore::OpenDatabase(const std::st
 			failed.failed_reopen_at = now;
 			auto database = failed.database;
 			writers.emplace(name, std::move(failed));
+			if (EngineInvalidated(*database)) {
+				// DuckDB gave up on the old engine (a checkpoint failed, e.g. on a full disk): reads go to the newest
+				// snapshot instead, which holds every acknowledged commit; WriteRefusal says why writes wait.
+				auto newest = metadata->LatestSnapshot(name).id;
+				if (newest != 0) {
+					return EngineFor(guard, name, newest);
+				}
+			}
 			return database;
 		}
 	}
@@ -586,6 +596,25 @@ std::vector<SnapshotInfo> LayeredDatabaseStore::ListSnapshots(const std::string 
 		result.push_back(ToInfo(record, records.back().id));
 	}
 	return result;
+}
+
+std::string LayeredDatabaseStore::WriteRefusal(const std::string &name) {
+	if (config.replica) {
+		return std::string();
+	}
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		auto entry = writers.find(name);
+		if (entry != writers.end()) {
+			auto failure = entry->second.space->Failure();
+			if (!failure.empty()) {
+				return "database \"" + name + "\" takes no writes until it reopens from its newest snapshot after a " +
+				       "failed commit (" + failure + "); the server retries every second, reads go on";
+			}
+		}
+	}
+	auto local_objects = config.LocalObjectsDirectory();
+	return local_objects.empty() ? std::string() : FreeSpaceRefusal(local_objects, config.min_free_bytes, name);
 }
 
 SnapshotInfo LayeredDatabaseStore::ResolveSnapshot(const std::string &name, const SnapshotSelector &at) {

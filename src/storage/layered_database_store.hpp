@@ -48,6 +48,7 @@ public:
 
 	std::shared_ptr<duckdb::DuckDB> OpenSnapshot(const std::string &name, const SnapshotSelector &at) override;
 	std::vector<SnapshotInfo> ListSnapshots(const std::string &name) override;
+	std::string WriteRefusal(const std::string &name) override;
 	SnapshotInfo ResolveSnapshot(const std::string &name, const SnapshotSelector &at) override;
 	SnapshotInfo CreateNamedSnapshot(const std::string &name, const std::string &snapshot_name) override;
 	SnapshotInfo CloneDatabase(const std::string &source, const SnapshotSelector &at,

@@ -1,5 +1,6 @@
 #include "storage/database_store.hpp"
 
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -10,7 +11,8 @@ namespace fs = std::filesystem;
 
 static constexpr const char *DATABASE_FILE_SUFFIX = ".duckdb";
 
-LocalFileDatabaseStore::LocalFileDatabaseStore(std::string data_dir_p) : data_dir(std::move(data_dir_p)) {
+LocalFileDatabaseStore::LocalFileDatabaseStore(std::string data_dir_p, uint64_t min_free_bytes_p)
+    : data_dir(std::move(data_dir_p)), min_free_bytes(min_free_bytes_p) {
 	std::error_code error;
 	fs::create_directories(data_dir, error);
 	if (error) {
@@ -48,7 +50,12 @@ std::shared_ptr<duckdb::DuckDB> LocalFileDatabaseStore::OpenDatabase(const std::
 std::shared_ptr<duckdb::DuckDB> LocalFileDatabaseStore::OpenLocked(const std::string &name, bool create) {
 	auto entry = open_databases.find(name);
 	if (entry != open_databases.end()) {
-		return entry->second;
+		if (!EngineInvalidated(*entry->second)) {
+			return entry->second;
+		}
+		// DuckDB gave up on this engine after a failed write; its file and WAL hold every acknowledged commit.
+		// Requests still using the old engine fail on their own; new ones get a fresh engine.
+		open_databases.erase(entry);
 	}
 	ValidateDatabaseName(name);
 	auto path = PathFor(name);
@@ -60,6 +67,10 @@ std::shared_ptr<duckdb::DuckDB> LocalFileDatabaseStore::OpenLocked(const std::st
 	auto database = std::make_shared<duckdb::DuckDB>(path, &config);
 	open_databases.emplace(name, database);
 	return database;
+}
+
+std::string LocalFileDatabaseStore::WriteRefusal(const std::string &name) {
+	return FreeSpaceRefusal(data_dir, min_free_bytes, name);
 }
 
 std::string LocalFileDatabaseStore::Describe() const {

@@ -1,5 +1,7 @@
 #include "storage/storage_config.hpp"
 
+#include <filesystem>
+
 namespace openduck {
 
 void StorageConfig::ApplyEnvironment(const std::function<const char *(const char *)> &getenv) {
@@ -22,6 +24,16 @@ void StorageConfig::ApplyEnvironment(const std::function<const char *(const char
 
 bool StorageConfig::UsesSharedServices() const {
 	return !metadata_url.empty() || !store_url.empty();
+}
+
+std::string StorageConfig::LocalObjectsDirectory() const {
+	if (store_url.empty()) {
+		return (std::filesystem::path(data_dir) / "objects").string();
+	}
+	if (store_url.rfind("file:", 0) == 0) {
+		return store_url.substr(5);
+	}
+	return std::string();
 }
 
 } // namespace openduck

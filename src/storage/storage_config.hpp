@@ -45,6 +45,9 @@ struct StorageConfig {
 	//! A read replica: serves the newest published snapshot of every database, read-only, moving to the newest
 	//! one at the start of each request; never takes a writer lease.
 	bool replica = false;
+	//! Writes are refused while the disk holding the database data has less free space than this, so a commit
+	//! does not run out of space halfway (0: never refuse).
+	uint64_t min_free_bytes = 64ULL * 1024 * 1024;
 	//! How long snapshots stay reachable for time travel before GC may drop them (named snapshots stay).
 	int64_t retention_ms = 7LL * 24 * 3600 * 1000;
 
@@ -54,6 +57,8 @@ struct StorageConfig {
 	void ApplyEnvironment(const std::function<const char *(const char *)> &getenv);
 	//! True when the metadata or the object store is not the embedded default (which needs layered storage).
 	bool UsesSharedServices() const;
+	//! The directory of a local object store (the default, or file:PATH); empty for a remote store.
+	std::string LocalObjectsDirectory() const;
 };
 
 //! The metadata store named by config.metadata_url. Throws InvalidInputException for a URL it cannot use.

@@ -98,6 +98,8 @@ class ServerProcess:
     health_port: Optional[int] = None
     process: Optional[subprocess.Popen] = field(default=None, repr=False)  # its args hold the token
     log_dir: Optional[Path] = None
+    # Runs the server through this command prefix (e.g. into a mount namespace); it must exec the rest.
+    launcher: Sequence[str] = ()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -125,7 +127,7 @@ class ServerProcess:
         self._stdout = open(self.log_dir / "stdout.log", "wb")
         self._stderr = open(self.log_dir / "stderr.log", "wb")
         self.process = subprocess.Popen(
-            DIE_WITH_PARENT + self.command(),
+            DIE_WITH_PARENT + list(self.launcher) + self.command(),
             stdout=self._stdout,
             stderr=self._stderr,
             stdin=subprocess.DEVNULL,
@@ -265,6 +267,7 @@ def start_server(
     wait: bool = True,
     data_dir: Optional[Path] = None,
     health_port: Optional[int] = "free",
+    launcher: Sequence[str] = (),
 ) -> ServerProcess:
     if token == "random":
         token = random_token()
@@ -278,6 +281,7 @@ def start_server(
         env=dict(env or {}),
         pass_port=pass_port,
         health_port=free_port() if health_port == "free" else health_port,
+        launcher=list(launcher),
     )
     server.start()
     if wait:

@@ -1,6 +1,7 @@
 // Storage configuration: flags, environment and snapshot selectors.
 #include "cli/storage_flags.hpp"
 #include "duckdb/common/exception.hpp"
+#include "storage/database_store.hpp"
 #include "storage/snapshot_selector.hpp"
 #include "storage/storage_config.hpp"
 
@@ -31,7 +32,7 @@ TEST(StorageConfig, DurationsAndSizes) {
 TEST(StorageConfig, FlagsEnvironmentAndDefaults) {
 	StorageConfig config;
 	config.kind.clear();
-	std::vector<std::string> values = {"postgres://u:pw@h/db", "s3://bucket/prefix", "1d"};
+	std::vector<std::string> values = {"postgres://u:pw@h/db", "s3://bucket/prefix", "1d", "16MB"};
 	size_t next = 0;
 	auto value = [&]() {
 		return values[next++];
@@ -39,8 +40,13 @@ TEST(StorageConfig, FlagsEnvironmentAndDefaults) {
 	EXPECT_TRUE(ParseStorageFlag("--metadata", value, config));
 	EXPECT_TRUE(ParseStorageFlag("--store", value, config));
 	EXPECT_TRUE(ParseStorageFlag("--retention", value, config));
+	EXPECT_EQ(config.min_free_bytes, 64ULL << 20);
+	EXPECT_TRUE(ParseStorageFlag("--min-free-space", value, config));
 	EXPECT_FALSE(ParseStorageFlag("--port", value, config));
 	EXPECT_EQ(config.retention_ms, 86400000);
+	EXPECT_EQ(config.min_free_bytes, 16ULL << 20);
+	// Objects in S3: no local directory whose free space matters for commits.
+	EXPECT_EQ(config.LocalObjectsDirectory(), "");
 	std::map<std::string, std::string> environment = {{"OPENDUCK_METADATA", "sqlite:/ignored"},
 	                                                  {"AWS_ENDPOINT_URL", "http://127.0.0.1:9000"},
 	                                                  {"AWS_DEFAULT_REGION", "eu-west-1"},
@@ -63,6 +69,23 @@ TEST(StorageConfig, FlagsEnvironmentAndDefaults) {
 		return kinds[next++];
 	};
 	EXPECT_THROW(ParseStorageFlag("--storage", kind, bad), duckdb::InvalidInputException);
+}
+
+TEST(StorageConfig, LocalObjectsDirectoryAndFreeSpaceReserve) {
+	StorageConfig config;
+	config.data_dir = "/srv/openduck";
+	EXPECT_EQ(config.LocalObjectsDirectory(), "/srv/openduck/objects");
+	config.store_url = "file:/mnt/layers";
+	EXPECT_EQ(config.LocalObjectsDirectory(), "/mnt/layers");
+	// No reserve, or a reserve the disk has room for: writes go on. An impossible one names the directory,
+	// the flag, and that reads continue.
+	EXPECT_EQ(FreeSpaceRefusal("/", 0, "mydb"), "");
+	EXPECT_EQ(FreeSpaceRefusal("/", 1, "mydb"), "");
+	auto refusal = FreeSpaceRefusal("/", UINT64_MAX, "mydb");
+	EXPECT_NE(refusal.find("not enough free disk space: \"/\""), std::string::npos) << refusal;
+	EXPECT_NE(refusal.find("--min-free-space"), std::string::npos) << refusal;
+	EXPECT_NE(refusal.find("\"mydb\""), std::string::npos) << refusal;
+	EXPECT_NE(refusal.find("reads go on"), std::string::npos) << refusal;
 }
 
 TEST(StorageConfig, SnapshotSelectors) {

@@ -68,12 +68,9 @@ static std::shared_ptr<ObjectStore> MakeS3ObjectStore(const StorageConfig &confi
 
 std::shared_ptr<ObjectStore> MakeObjectStore(const StorageConfig &config) {
 	auto &url = config.store_url;
-	if (url.empty()) {
-		return std::make_shared<LocalDirectoryObjectStore>(
-		    (std::filesystem::path(config.data_dir) / "objects").string());
-	}
-	if (url.rfind("file:", 0) == 0) {
-		return std::make_shared<LocalDirectoryObjectStore>(url.substr(5));
+	auto local_directory = config.LocalObjectsDirectory();
+	if (!local_directory.empty()) {
+		return std::make_shared<LocalDirectoryObjectStore>(local_directory);
 	}
 	if (url.rfind("s3://", 0) == 0) {
 		return MakeS3ObjectStore(config);
