@@ -28,9 +28,9 @@ public:
 	//! Sends whole Arrow IPC messages; blocks while the server is behind. Throws the statement's
 	//! error when the server ended the call early.
 	void Write(std::string &arrow_ipc);
-	//! Ends the upload (the caller wrote the end-of-stream marker) and waits for the statement's
-	//! answer. Throws its error.
-	std::unique_ptr<RemoteResult> Finish();
+	//! Sends `last_arrow_ipc` (it ends with the end-of-stream marker) together with the end of the upload, and
+	//! waits for the statement's answer. Throws its error.
+	std::unique_ptr<RemoteResult> Finish(std::string &last_arrow_ipc);
 	//! Cancels the upload (idempotent); the statement fails and changes nothing.
 	void Cancel();
 

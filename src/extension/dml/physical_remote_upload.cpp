@@ -193,8 +193,10 @@ SinkFinalizeType PhysicalRemoteUpload::Finalize(Pipeline &pipeline, Event &event
 	auto &global = input.global_state.Cast<RemoteUploadGlobalState>();
 	std::lock_guard<std::mutex> guard(global.lock);
 	ArrowIpcWriter::WriteEndOfStream(global.buffer);
-	global.Send();
-	global.result = global.upload->Finish();
+	if (!global.upload) {
+		global.upload = global.start_upload();
+	}
+	global.result = global.upload->Finish(global.buffer);
 	global.upload.reset();
 	if (changes_catalog) {
 		catalog.InvalidateSnapshots(context);
