@@ -79,9 +79,9 @@ private:
 	//! The session of `request` (NOT_FOUND / INVALID_ARGUMENT in `status` when it cannot be used).
 	std::shared_ptr<Session> FindSession(grpc::ServerContext &context, const v1::ExecuteQueryRequest &request,
 	                                     grpc::Status &status);
-	using RunOn = std::function<grpc::Status(const v1::ExecuteQueryRequest &request,
-	                                         std::shared_ptr<duckdb::DuckDB> instance,
-	                                         std::shared_ptr<duckdb::Connection> connection)>;
+	using RunOn =
+	    std::function<grpc::Status(const v1::ExecuteQueryRequest &request, std::shared_ptr<duckdb::DuckDB> instance,
+	                               std::shared_ptr<duckdb::Connection> connection)>;
 	//! Calls `run` where the request belongs: in its session (holding the session's turn, with the session's
 	//! limits added to options), or on a new connection to its database at its snapshot.
 	grpc::Status RunWhereRequested(grpc::ServerContext &context, const v1::ExecuteQueryRequest &request,

@@ -1,6 +1,5 @@
 #include "storage/layered_database_store.hpp"
 
-
 #include "duckdb/common/virtual_file_system.hpp"
 #include "storage/filesystem/layered_file_system.hpp"
 
@@ -342,8 +341,7 @@ std::shared_ptr<duckdb::DuckDB> LayeredDatabaseStore::OpenDatabase(const std::st
 	}
 	auto entry = writers.find(name);
 	if (entry != writers.end()) {
-		if (entry->second.space->Failure().empty() &&
-		    !EngineInvalidated(*entry->second.database)) {
+		if (entry->second.space->Failure().empty() && !EngineInvalidated(*entry->second.database)) {
 			return entry->second.database;
 		}
 		// A commit could not be published, so this engine is ahead of anything durable: start over from the

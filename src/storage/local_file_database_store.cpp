@@ -1,6 +1,5 @@
 #include "storage/database_store.hpp"
 
-
 #include <algorithm>
 #include <cctype>
 #include <filesystem>

@@ -339,8 +339,8 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientCont
 			schema_entry.AddView(BuildRemoteView(schema_entry, *table.info, remote_snapshot));
 			continue;
 		}
-		schema_entry.AddTable(make_uniq<OpenDuckTableEntry>(*this, schema_entry, *table.info, table.estimated_rows,
-		                                                    remote_snapshot));
+		schema_entry.AddTable(
+		    make_uniq<OpenDuckTableEntry>(*this, schema_entry, *table.info, table.estimated_rows, remote_snapshot));
 	}
 	return snapshot;
 }

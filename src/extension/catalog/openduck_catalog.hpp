@@ -130,9 +130,8 @@ private:
 	RemoteCatalogRows ReadCatalogRows(duckdb::ClientContext &context, const std::string &snapshot);
 	std::shared_ptr<RemoteCatalogSnapshot> BuildSnapshot(duckdb::ClientContext &context, const RemoteCatalogRows &rows,
 	                                                     const std::string &snapshot);
-	duckdb::unique_ptr<duckdb::ViewCatalogEntry> BuildRemoteView(duckdb::SchemaCatalogEntry &schema,
-	                                                             duckdb::CreateTableInfo &columns,
-	                                                             const std::string &snapshot);
+	duckdb::unique_ptr<duckdb::ViewCatalogEntry>
+	BuildRemoteView(duckdb::SchemaCatalogEntry &schema, duckdb::CreateTableInfo &columns, const std::string &snapshot);
 	[[noreturn]] void ThrowWritesUnsupported(const std::string &what);
 	//! The operator for a write whose whole statement runs on the server.
 	duckdb::PhysicalOperator &PlanRemoteStatement(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,

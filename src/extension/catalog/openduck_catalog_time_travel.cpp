@@ -76,9 +76,8 @@ int64_t OpenDuckCatalog::ResolveSnapshotId(ClientContext &context, RemoteClient 
 	}
 	// Outside any session: what a name or time means does not depend on the transaction.
 	auto sql = "SELECT snapshot_id FROM openduck_resolve_snapshot(" + QuoteStringLiteral(selector) + ")";
-	RemoteResultReader reader(context, client.Execute(database, sql, true, ExecuteOptions(), [&context]() {
-		return context.interrupted.load();
-	}));
+	RemoteResultReader reader(context, client.Execute(database, sql, true, ExecuteOptions(),
+	                                                  [&context]() { return context.interrupted.load(); }));
 	DataChunk chunk;
 	chunk.Initialize(Allocator::DefaultAllocator(), reader.Types());
 	int64_t id = 0;

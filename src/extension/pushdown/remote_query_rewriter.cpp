@@ -6,6 +6,8 @@
 #include "duckdb/catalog/catalog_entry.hpp"
 #include "duckdb/common/string_util.hpp"
 #include "duckdb/common/type_visitor.hpp"
+#include "duckdb/execution/expression_executor.hpp"
+#include "duckdb/main/relation/query_relation.hpp"
 #include "duckdb/parser/expression/list.hpp"
 #include "duckdb/parser/expression/type_expression.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
@@ -15,10 +17,8 @@
 #include "duckdb/parser/statement/explain_statement.hpp"
 #include "duckdb/parser/statement/insert_statement.hpp"
 #include "duckdb/parser/statement/relation_statement.hpp"
-#include "duckdb/main/relation/query_relation.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
 #include "duckdb/parser/tableref/list.hpp"
-#include "duckdb/execution/expression_executor.hpp"
 #include "duckdb/planner/binder.hpp"
 #include "duckdb/planner/expression_binder/constant_binder.hpp"
 #include "pushdown/remote_environment.hpp"
@@ -589,8 +589,7 @@ void RemoteQueryRewriter::StripSeenNames(OpenDuckCatalog &catalog) {
 	ClearSeenNames();
 }
 
-bool RemoteQueryRewriter::ServerCanBind(OpenDuckCatalog &catalog, const std::string &sql,
-                                        const std::string &snapshot) {
+bool RemoteQueryRewriter::ServerCanBind(OpenDuckCatalog &catalog, const std::string &sql, const std::string &snapshot) {
 	OpenDuckCatalog::ResultShape shape;
 	if (catalog.LookupResultShape(sql, snapshot, shape)) {
 		return true;
