@@ -350,8 +350,8 @@ def run(sf, runs, commits, skip_cold=False):
     servers = {}
     try:
         dirs = prepare_data_dirs(db_path, workdir)
-        # About 10 MB and about 1 GB (64x less at SF 0.1), for clone times by size.
-        for name, rows in (("small", 600_000), ("big", 64_000_000 if sf >= 1 else 1_000_000)):
+        # About 10 MB and just over 1 GB (64x less at SF 0.1), for clone times by size.
+        for name, rows in (("small", 600_000), ("big", 75_000_000 if sf >= 1 else 1_000_000)):
             make_database(os.path.join(workdir, f"{name}.duckdb"), rows)
             shutil.copyfile(os.path.join(workdir, f"{name}.duckdb"), os.path.join(dirs["layered"], f"{name}.duckdb"))
         result["first_open"] = first_open(dirs)
