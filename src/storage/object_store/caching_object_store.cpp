@@ -2,6 +2,7 @@
 
 #include "duckdb.hpp"
 #include "storage/layers/crc32c.hpp"
+#include "storage/object_store/file_io.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -68,37 +69,6 @@ static bool DecodeTrailer(const char *in, Trailer &trailer) {
 	trailer.chunk_length = LoadU32(in + 4);
 	trailer.object_size = LoadU64(in + 8);
 	trailer.data_crc = LoadU32(in + 16);
-	return true;
-}
-
-//! Reads exactly size bytes at offset; false on a short read or an error.
-static bool ReadFully(int fd, char *out, uint64_t size, uint64_t offset) {
-	uint64_t done = 0;
-	while (done < size) {
-		auto result = ::pread(fd, out + done, size - done, static_cast<off_t>(offset + done));
-		if (result < 0 && errno == EINTR) {
-			continue;
-		}
-		if (result <= 0) {
-			return false;
-		}
-		done += static_cast<uint64_t>(result);
-	}
-	return true;
-}
-
-static bool WriteFully(int fd, const char *data, uint64_t size) {
-	uint64_t done = 0;
-	while (done < size) {
-		auto result = ::write(fd, data + done, size - done);
-		if (result < 0 && errno == EINTR) {
-			continue;
-		}
-		if (result <= 0) {
-			return false;
-		}
-		done += static_cast<uint64_t>(result);
-	}
 	return true;
 }
 

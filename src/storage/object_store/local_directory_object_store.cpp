@@ -1,6 +1,7 @@
 #include "storage/object_store/local_directory_object_store.hpp"
 
 #include "duckdb.hpp"
+#include "storage/object_store/file_io.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -88,19 +89,11 @@ void LocalDirectoryObjectStore::Put(const std::string &key, const std::string &d
 	if (fd < 0) {
 		throw duckdb::IOException("cannot create \"%s\": %s", temp_path, ErrnoText());
 	}
-	size_t written = 0;
-	while (written < data.size()) {
-		auto result = ::write(fd, data.data() + written, data.size() - written);
-		if (result < 0 && errno == EINTR) {
-			continue;
-		}
-		if (result <= 0) {
-			auto message = ErrnoText();
-			::close(fd);
-			::unlink(temp_path.c_str());
-			throw duckdb::IOException("cannot write \"%s\": %s", temp_path, message);
-		}
-		written += static_cast<size_t>(result);
+	if (!WriteFully(fd, data.data(), data.size())) {
+		auto message = ErrnoText();
+		::close(fd);
+		::unlink(temp_path.c_str());
+		throw duckdb::IOException("cannot write \"%s\": %s", temp_path, message);
 	}
 	if (::fsync(fd) != 0) {
 		auto message = ErrnoText();
@@ -126,19 +119,11 @@ void LocalDirectoryObjectStore::Get(const std::string &key, uint64_t offset, uin
 	if (fd < 0) {
 		throw duckdb::IOException("cannot open object \"%s\": %s", key, ErrnoText());
 	}
-	uint64_t done = 0;
-	while (done < length) {
-		auto result = ::pread(fd, out + done, length - done, static_cast<off_t>(offset + done));
-		if (result < 0 && errno == EINTR) {
-			continue;
-		}
-		if (result <= 0) {
-			auto message = result == 0 ? std::string("object is shorter than expected") : ErrnoText();
-			::close(fd);
-			throw duckdb::IOException("cannot read %llu bytes at %llu of object \"%s\": %s",
-			                          (unsigned long long)length, (unsigned long long)offset, key, message);
-		}
-		done += static_cast<uint64_t>(result);
+	if (!ReadFully(fd, out, length, offset)) {
+		auto message = errno == 0 ? std::string("object is shorter than expected") : ErrnoText();
+		::close(fd);
+		throw duckdb::IOException("cannot read %llu bytes at %llu of object \"%s\": %s", (unsigned long long)length,
+		                          (unsigned long long)offset, key, message);
 	}
 	::close(fd);
 }

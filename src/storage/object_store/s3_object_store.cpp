@@ -492,12 +492,16 @@ void S3ObjectStore::Get(const std::string &key, uint64_t offset, uint64_t length
 	}
 }
 
-uint64_t S3ObjectStore::Size(const std::string &key) {
+S3ObjectStore::Response S3ObjectStore::Head(const std::string &key) {
 	ValidateObjectKey(key);
 	Request request;
 	request.method = "HEAD";
 	request.full_key = FullKey(key);
-	auto response = Perform("HEAD", key, request);
+	return Perform("HEAD", key, request);
+}
+
+uint64_t S3ObjectStore::Size(const std::string &key) {
+	auto response = Head(key);
 	auto length = response.headers.find("content-length");
 	if (response.status != 200 || length == response.headers.end()) {
 		ThrowFailure("HEAD", key, response);
@@ -510,11 +514,7 @@ uint64_t S3ObjectStore::Size(const std::string &key) {
 }
 
 bool S3ObjectStore::Exists(const std::string &key) {
-	ValidateObjectKey(key);
-	Request request;
-	request.method = "HEAD";
-	request.full_key = FullKey(key);
-	auto response = Perform("HEAD", key, request);
+	auto response = Head(key);
 	if (response.status == 404) {
 		return false;
 	}

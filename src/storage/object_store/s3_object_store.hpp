@@ -65,6 +65,8 @@ public:
 
 private:
 	Response Perform(const std::string &operation, const std::string &key, Request &request);
+	//! HEAD of an object (Size and Exists read different parts of the answer).
+	Response Head(const std::string &key);
 	Response PerformOnce(Request &request, std::string &transport_error);
 	std::string FullKey(const std::string &key) const;
 	//! "s3://bucket/prefix/key" for messages.
