@@ -492,12 +492,55 @@ std::shared_ptr<duckdb::DuckDB> LayeredDatabaseStore::EngineFor(std::unique_lock
 	return AdoptEngineLocked(std::move(engine));
 }
 
+void LayeredDatabaseStore::QueueNewerSnapshots(std::unique_lock<std::mutex> &guard) {
+	std::vector<std::string> served;
+	for (auto &entry : replicas) {
+		if (entry.second.snapshot_id != 0 && !entry.second.refreshing) {
+			served.push_back(entry.first);
+		}
+	}
+	// The metadata may be a network away: requests must not wait for it.
+	guard.unlock();
+	std::vector<std::pair<std::string, int64_t>> newest;
+	for (auto &name : served) {
+		try {
+			newest.emplace_back(name, metadata->LatestSnapshot(name).id);
+		} catch (std::exception &) {
+			// Metadata unreachable for a moment: keep serving the current snapshot, ask again next poll.
+		}
+	}
+	guard.lock();
+	for (auto &entry : newest) {
+		auto state = replicas.find(entry.first);
+		if (state != replicas.end() && !state->second.refreshing && entry.second > state->second.snapshot_id) {
+			state->second.refreshing = true;
+			refresh_queue.insert(entry);
+		}
+	}
+}
+
 void LayeredDatabaseStore::RefresherLoop() {
 	std::unique_lock<std::mutex> guard(lock);
+	auto next_poll = std::chrono::steady_clock::now();
+	auto has_work = [this]() {
+		return stopping_refresher || !refresh_queue.empty();
+	};
 	while (true) {
-		refresher_wakeup.wait(guard, [this]() { return stopping_refresher || !refresh_queue.empty(); });
+		if (config.replica) {
+			// Polled on a clock, not when asked: a read after a quiet hour must not get that hour-old state.
+			refresher_wakeup.wait_until(guard, next_poll, has_work);
+		} else {
+			refresher_wakeup.wait(guard, has_work);
+		}
 		if (stopping_refresher) {
 			return;
+		}
+		if (config.replica && std::chrono::steady_clock::now() >= next_poll) {
+			QueueNewerSnapshots(guard);
+			next_poll = std::chrono::steady_clock::now() + std::chrono::milliseconds(REPLICA_POLL_MS);
+		}
+		if (refresh_queue.empty()) {
+			continue;
 		}
 		auto wanted = *refresh_queue.begin();
 		refresh_queue.erase(refresh_queue.begin());
@@ -524,7 +567,6 @@ void LayeredDatabaseStore::RefresherLoop() {
 std::shared_ptr<duckdb::DuckDB> LayeredDatabaseStore::OpenReplica(std::unique_lock<std::mutex> &guard,
                                                                   const std::string &name) {
 	ValidateDatabaseName(name);
-	auto now = std::chrono::steady_clock::now();
 	auto &state = replicas[name];
 	if (state.snapshot_id == 0) {
 		auto latest = metadata->LatestSnapshot(name);
@@ -533,20 +575,8 @@ std::shared_ptr<duckdb::DuckDB> LayeredDatabaseStore::OpenReplica(std::unique_lo
 			return nullptr;
 		}
 		state.snapshot_id = latest.id;
-		state.checked_at = now;
-		auto snapshot_id = state.snapshot_id;
-		return EngineFor(guard, name, snapshot_id);
 	}
-	if (!state.refreshing && now - state.checked_at >= std::chrono::milliseconds(REPLICA_POLL_MS)) {
-		state.checked_at = now;
-		auto latest = metadata->LatestSnapshot(name);
-		if (latest.id > state.snapshot_id) {
-			// Keep serving the current snapshot while the new one opens in the background.
-			state.refreshing = true;
-			refresh_queue.insert({name, latest.id});
-			refresher_wakeup.notify_one();
-		}
-	}
+	// The refresher keeps snapshot_id current; requests never wait for a newer snapshot to open.
 	auto snapshot_id = state.snapshot_id;
 	return EngineFor(guard, name, snapshot_id);
 }

@@ -93,7 +93,6 @@ private:
 	};
 	struct ReplicaState {
 		int64_t snapshot_id = 0;
-		std::chrono::steady_clock::time_point checked_at;
 		bool refreshing = false;
 	};
 
@@ -106,9 +105,13 @@ private:
 	//! The cached engine of a snapshot, opened with the lock released when missing.
 	std::shared_ptr<duckdb::DuckDB> EngineFor(std::unique_lock<std::mutex> &guard, const std::string &name,
 	                                          int64_t snapshot_id);
-	//! A replica's engine: the snapshot it serves now, asking the refresher for a newer one when there is.
+	//! A replica's engine: the newest snapshot the refresher has opened.
 	std::shared_ptr<duckdb::DuckDB> OpenReplica(std::unique_lock<std::mutex> &guard, const std::string &name);
-	//! Opens the newer snapshots replicas asked for, one at a time, off the request path.
+	//! Queues, for every database a replica serves, a snapshot newer than the one it serves (releases
+	//! the lock while it asks the metadata).
+	void QueueNewerSnapshots(std::unique_lock<std::mutex> &guard);
+	//! On a replica, polls the metadata every REPLICA_POLL_MS and opens newer snapshots, one at a
+	//! time, off the request path.
 	void RefresherLoop();
 	//! A DuckDB instance over space; read_only for snapshot readers. temp_name keeps spill files apart.
 	std::shared_ptr<duckdb::DuckDB> StartEngine(const std::string &name, std::shared_ptr<LayerSpace> space,

@@ -212,6 +212,20 @@ def test_replica_serves_the_newest_commit_within_a_second_and_refuses_writes(lay
     helpers.assert_error(lambda: reader.execute("CREATE DATABASE x FROM r"), "read replica")
 
 
+def test_replica_first_read_after_a_quiet_spell_sees_every_earlier_commit(layered, server_factory, client_factory):
+    con = client_factory(layered)
+    con.execute("CREATE TABLE cloud.t1 AS SELECT 1 AS a")
+    replica = server_factory(extra_args=["--replica"], data_dir=layered.data_dir)
+    reader = client_factory(replica, alias="r")
+    assert reader.execute("SELECT * FROM r.t1").fetchall() == [(1,)]
+    # Nobody asks the replica meanwhile: it must still move on by itself, schema changes included.
+    con.execute("DROP TABLE cloud.t1")
+    con.execute("CREATE TABLE cloud.t2 AS SELECT 2 AS b")
+    time.sleep(1.0)
+    assert reader.execute("SELECT * FROM r.t2").fetchall() == [(2,)]
+    helpers.assert_error(lambda: reader.execute("SELECT * FROM r.t1"), "does not exist")
+
+
 def test_readers_never_see_a_partial_transfer(layered, server_factory, protocol_stubs):
     writer = helpers.ProtocolClient(protocol_stubs, layered.grpc_target, layered.token)
     writer.query("CREATE TABLE accounts AS SELECT range AS id, 1000 AS balance FROM range(10)")
