@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <grpcpp/grpcpp.h>
 #include <random>
@@ -97,6 +98,61 @@ std::unique_ptr<RemoteResult> RemoteClient::Execute(const std::string &database,
 	auto request = NewRequest(database, sql, read_only, options);
 	request.set_progress_id(NewProgressId());
 	return Start(std::move(request), is_interrupted);
+}
+
+namespace {
+
+struct CheckCatalogCall : public BackgroundCall {
+	v1::CheckCatalogRequest request;
+	v1::CheckCatalogResponse response;
+	std::unique_ptr<grpc::ClientAsyncResponseReader<v1::CheckCatalogResponse>> reader;
+	std::mutex lock;
+	std::condition_variable finished;
+	bool done = false;
+
+	void Complete() override {
+		std::lock_guard<std::mutex> guard(lock);
+		done = true;
+		finished.notify_all();
+	}
+};
+
+} // namespace
+
+bool RemoteClient::CheckCatalog(const std::string &database, const ExecuteOptions &options,
+                                v1::CheckCatalogResponse &response, const std::function<bool()> &is_interrupted) {
+	WaitForConnection(is_interrupted);
+	auto call = std::make_shared<CheckCatalogCall>();
+	call->request.set_protocol_version(PROTOCOL_VERSION);
+	call->request.set_database(database);
+	call->request.set_session_id(options.session_id);
+	call->request.set_snapshot(options.snapshot.empty() ? snapshot : options.snapshot);
+	channel->PrepareContext(call->context);
+	// In the background like every call, so that waiting stays interruptible.
+	call->reader = channel->stub->PrepareAsyncCheckCatalog(&call->context, call->request, channel->completions.Queue());
+	call->reader->StartCall();
+	call->reader->Finish(&call->response, &call->status, channel->completions.Track(call));
+	bool interrupted = false;
+	{
+		std::unique_lock<std::mutex> guard(call->lock);
+		while (!call->finished.wait_for(guard, std::chrono::milliseconds(20), [&]() { return call->done; })) {
+			if (!interrupted && is_interrupted && is_interrupted()) {
+				interrupted = true;
+				call->context.TryCancel();
+			}
+		}
+	}
+	if (interrupted) {
+		throw duckdb::InterruptException();
+	}
+	if (call->status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+		return false;
+	}
+	if (!call->status.ok()) {
+		CallError(call->status, call->context, channel->endpoint).Throw();
+	}
+	response = std::move(call->response);
+	return true;
 }
 
 std::unique_ptr<RemoteSession> RemoteClient::OpenSession(const std::string &database, bool read_only,

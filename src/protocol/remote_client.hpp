@@ -61,6 +61,10 @@ public:
 	                                       const ExecuteOptions &options,
 	                                       const std::function<bool()> &is_interrupted = nullptr);
 
+	//! The server's catalog version token and every table's row estimate, in options' session and snapshot.
+	//! Returns false when the server does not implement CheckCatalog.
+	bool CheckCatalog(const std::string &database, const ExecuteOptions &options, v1::CheckCatalogResponse &response,
+	                  const std::function<bool()> &is_interrupted = nullptr);
 	//! Opens a server session on `database` (see RemoteSession).
 	std::unique_ptr<RemoteSession> OpenSession(const std::string &database, bool read_only,
 	                                           const std::function<bool()> &is_interrupted = nullptr);

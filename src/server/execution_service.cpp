@@ -6,7 +6,7 @@
 #include "duckdb/main/prepared_statement.hpp"
 #include "protocol/protocol_constants.hpp"
 #include "protocol/status_mapping.hpp"
-#include "server/catalog_version_function.hpp"
+#include "server/catalog_check.hpp"
 #include "server/query_log.hpp"
 #include "server/snapshot_functions.hpp"
 #include "server/upload_function.hpp"
@@ -235,7 +235,6 @@ std::shared_ptr<duckdb::DuckDB> ExecutionService::OpenInstance(grpc::ServerConte
 	if (!registered) {
 		try {
 			RegisterUploadFunction(*instance->instance);
-			RegisterCatalogVersionFunction(*instance->instance);
 			RegisterSnapshotFunctions(*instance->instance, store, name);
 		} catch (std::exception &ex) {
 			duckdb::ErrorData error(ex);
@@ -364,6 +363,36 @@ grpc::Status ExecutionService::ExecuteQuery(grpc::ServerContext *context, const 
 	                             std::shared_ptr<duckdb::Connection> connection) {
 		                         return Run(*context, run_request, std::move(instance), std::move(connection), options,
 		                                    started, *response);
+	                         });
+}
+
+grpc::Status ExecutionService::CheckCatalog(grpc::ServerContext *context, const v1::CheckCatalogRequest *request,
+                                            v1::CheckCatalogResponse *response) {
+	auto status = CheckCall(*context);
+	if (!status.ok()) {
+		return status;
+	}
+	status = CheckProtocolVersion(request->protocol_version());
+	if (!status.ok()) {
+		return status;
+	}
+	v1::ExecuteQueryRequest target;
+	target.set_database(request->database());
+	target.set_session_id(request->session_id());
+	target.set_snapshot(request->snapshot());
+	RunOptions options;
+	options.read_only = true;
+	return RunWhereRequested(*context, target, options,
+	                         [&](const v1::ExecuteQueryRequest &, std::shared_ptr<duckdb::DuckDB> instance,
+	                             std::shared_ptr<duckdb::Connection> connection) {
+		                         try {
+			                         // Inside the session's transaction when there is one, else a fresh one.
+			                         connection->context->RunFunctionInTransaction(
+			                             [&]() { ReadCatalogCheck(*connection->context, *response); });
+		                         } catch (std::exception &ex) {
+			                         return ErrorStatus(*context, duckdb::ErrorData(ex));
+		                         }
+		                         return grpc::Status::OK;
 	                         });
 }
 

@@ -42,6 +42,8 @@ public:
 	                         v1::GetProgressResponse *response) override;
 	grpc::Status OpenSession(grpc::ServerContext *context, const v1::OpenSessionRequest *request,
 	                         grpc::ServerWriter<v1::SessionEvent> *writer) override;
+	grpc::Status CheckCatalog(grpc::ServerContext *context, const v1::CheckCatalogRequest *request,
+	                          v1::CheckCatalogResponse *response) override;
 	grpc::Status ExecuteWithUpload(grpc::ServerContext *context, grpc::ServerReader<v1::UploadMessage> *reader,
 	                               v1::ExecuteQueryResponse *response) override;
 	//! Stops every running query, ends every session and upload, and drops results nobody streamed

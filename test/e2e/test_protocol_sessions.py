@@ -352,3 +352,60 @@ def test_shutdown_ends_open_sessions_promptly(server_factory, protocol_stubs):
         assert count(client, "t") == 0
     finally:
         client.close()
+
+
+# -- CheckCatalog ----------------------------------------------------------------------------------
+
+
+def check_catalog(client, database="mydb", **fields):
+    request = client.pb2.CheckCatalogRequest(protocol_version=1, database=database, **fields)
+    return client.stub.CheckCatalog(request, metadata=client.metadata(), timeout=30)
+
+
+def estimates(response):
+    return {(t.schema_name, t.table_name): (t.estimated_rows if t.HasField("estimated_rows") else None)
+            for t in response.tables}
+
+
+def test_check_catalog_token_moves_with_ddl_only_and_estimates_follow_writes(client, unique_name):
+    name = unique_name("cc")
+    before = check_catalog(client)
+    assert before.catalog_version and check_catalog(client).catalog_version == before.catalog_version
+    rows(client, f"CREATE TABLE {name} (id INTEGER)")
+    created = check_catalog(client)
+    assert created.catalog_version != before.catalog_version
+    assert estimates(created)[("main", name)] == 0
+    rows(client, f"INSERT INTO {name} SELECT range FROM range(10)")
+    written = check_catalog(client)
+    assert written.catalog_version == created.catalog_version, "a write that leaves the catalog alone"
+    assert estimates(written)[("main", name)] == 10
+    rows(client, f"ALTER TABLE {name} ADD COLUMN extra VARCHAR")
+    assert check_catalog(client).catalog_version != created.catalog_version
+
+
+def test_check_catalog_in_a_session_sees_its_uncommitted_ddl_and_others_do_not(client, unique_name):
+    name = unique_name("cs")
+    committed = check_catalog(client).catalog_version
+    call, session = helpers.open_session(client)
+    try:
+        rows(client, "BEGIN", session_id=session)
+        rows(client, f"CREATE TABLE {name} (id INTEGER)", session_id=session)
+        inside = check_catalog(client, session_id=session)
+        assert inside.catalog_version != committed
+        assert ("main", name) in estimates(inside)
+        outside = check_catalog(client)
+        assert outside.catalog_version == committed and ("main", name) not in estimates(outside)
+        rows(client, "ROLLBACK", session_id=session)
+    finally:
+        call.cancel()
+
+
+def test_check_catalog_needs_the_token_and_a_known_database(client):
+    request = client.pb2.CheckCatalogRequest(protocol_version=1, database="mydb")
+    error = rpc_error(client.stub.CheckCatalog, request, metadata=client.metadata("wrong"), timeout=30)
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+    error = rpc_error(check_catalog, client, "no_such_db")
+    assert error.code() == grpc.StatusCode.NOT_FOUND and "does not exist" in error.details()
+    request = client.pb2.CheckCatalogRequest(protocol_version=99, database="mydb")
+    error = rpc_error(client.stub.CheckCatalog, request, metadata=client.metadata(), timeout=30)
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION

@@ -169,57 +169,29 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientConte
 	return snapshot;
 }
 
-//! The cheap catalog check: the server's catalog version, and every table's row estimate (they
-//! change with writes that leave the catalog alone).
-static constexpr const char *CATALOG_CHECK_QUERY =
-    "SELECT catalog_version, schema_name, table_name, estimated_size FROM openduck_catalog_version()";
-
-//! Reads the check; the version is invalid when the server has no openduck_catalog_version().
-static optional_idx ReadCatalogCheck(ClientContext &context, OpenDuckCatalog &catalog, RemoteCatalogRows &estimates) {
-	RemoteResultReader reader(context, catalog.Execute(context, CATALOG_CHECK_QUERY));
-	DataChunk chunk;
-	chunk.Initialize(Allocator::DefaultAllocator(), reader.Types());
-	optional_idx version;
-	while (true) {
-		reader.Fill(chunk);
-		if (chunk.size() == 0) {
-			break;
-		}
-		for (idx_t row = 0; row < chunk.size(); row++) {
-			auto row_version = chunk.GetValue(0, row);
-			if (!row_version.IsNull()) {
-				version = optional_idx(row_version.GetValue<uint64_t>());
-			}
-			auto table = chunk.GetValue(2, row);
-			if (table.IsNull()) {
-				continue;
-			}
-			auto size = chunk.GetValue(3, row);
-			estimates.AddEstimate(chunk.GetValue(1, row).ToString(), table.ToString(),
-			                      size.IsNull() ? 0 : static_cast<idx_t>(size.GetValue<int64_t>()));
-		}
-	}
-	return version;
-}
-
 std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::CurrentSnapshot(ClientContext &context) {
-	optional_idx remote_version;
+	// The cheap check first: the server's catalog version, and every table's row estimate (they
+	// change with writes that leave the catalog alone).
+	std::string remote_version;
 	RemoteCatalogRows estimates;
 	if (!catalog_version_unsupported) {
-		try {
-			remote_version = ReadCatalogCheck(context, *this, estimates);
-		} catch (std::exception &ex) {
-			ErrorData error(ex);
-			if (error.Type() != ExceptionType::CATALOG && error.Type() != ExceptionType::BINDER) {
-				throw;
+		ExecuteOptions options;
+		options.session_id = OpenDuckTransaction::Get(context, *this).SessionId(context);
+		v1::CheckCatalogResponse check;
+		if (client->CheckCatalog(settings.database, options, check,
+		                         [&context]() { return context.interrupted.load(); })) {
+			remote_version = check.catalog_version();
+			for (auto &table : check.tables()) {
+				estimates.AddEstimate(table.schema_name(), table.table_name(),
+				                      table.has_estimated_rows() ? table.estimated_rows() : 0);
 			}
+		} else {
 			catalog_version_unsupported = true;
 		}
 	}
-	if (remote_version.IsValid()) {
+	if (!remote_version.empty()) {
 		std::lock_guard<std::mutex> guard(snapshots_lock);
-		if (latest_snapshot && latest_snapshot_remote_version.IsValid() &&
-		    latest_snapshot_remote_version.GetIndex() == remote_version.GetIndex()) {
+		if (latest_snapshot && latest_snapshot_remote_version == remote_version) {
 			latest_snapshot->UpdateEstimates(estimates);
 			return latest_snapshot;
 		}
@@ -353,7 +325,7 @@ void OpenDuckCatalog::InvalidateSnapshots(ClientContext &context) {
 
 void OpenDuckCatalog::ForgetCatalogVersion() {
 	std::lock_guard<std::mutex> guard(snapshots_lock);
-	latest_snapshot_remote_version = optional_idx();
+	latest_snapshot_remote_version.clear();
 }
 
 unique_ptr<ViewCatalogEntry> OpenDuckCatalog::BuildRemoteView(SchemaCatalogEntry &schema, CreateTableInfo &columns,

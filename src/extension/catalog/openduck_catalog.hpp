@@ -153,9 +153,9 @@ private:
 	std::map<std::string, int64_t> resolved_selectors;
 	duckdb::transaction_t resolved_query = duckdb::MAXIMUM_QUERY_ID;
 	std::atomic<duckdb::idx_t> snapshot_version {0};
-	//! The server's catalog version latest_snapshot was read at; invalid when unknown.
-	duckdb::optional_idx latest_snapshot_remote_version;
-	//! Servers that predate openduck_catalog_version() get a full catalog read per transaction.
+	//! The server's catalog version token latest_snapshot was read at; empty when unknown.
+	std::string latest_snapshot_remote_version;
+	//! Servers without CheckCatalog get a full catalog read per transaction.
 	std::atomic<bool> catalog_version_unsupported {false};
 };
 
