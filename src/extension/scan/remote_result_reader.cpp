@@ -43,9 +43,15 @@ void RemoteResultReader::ResolveDeclaredTypes(const std::vector<std::string> &ty
 	if (declared_types) {
 		declared = *declared_types;
 	} else {
-		for (auto &type_name : type_names) {
+		for (idx_t i = 0; i < type_names.size(); i++) {
+			// Nearly always the Arrow type's own name: no need to run the parser (a good share of a
+			// small query's client time) to learn that.
+			if (i < arrow_types.size() && type_names[i] == arrow_types[i].ToString()) {
+				declared.push_back(arrow_types[i]);
+				continue;
+			}
 			try {
-				declared.push_back(duckdb::TransformStringToLogicalType(type_name, context));
+				declared.push_back(duckdb::TransformStringToLogicalType(type_names[i], context));
 			} catch (std::exception &) {
 				declared.clear();
 				break;
