@@ -40,7 +40,7 @@ void RemoteUpload::Write(std::string &arrow_ipc) {
 	}
 }
 
-std::unique_ptr<RemoteResult> RemoteUpload::Finish(std::string &last_arrow_ipc) {
+void RemoteUpload::SendLast(std::string &last_arrow_ipc) {
 	if (last_arrow_ipc.empty()) {
 		writer->WritesDone();
 	} else {
@@ -53,6 +53,9 @@ std::unique_ptr<RemoteResult> RemoteUpload::Finish(std::string &last_arrow_ipc) 
 			ThrowCallError();
 		}
 	}
+}
+
+std::unique_ptr<RemoteResult> RemoteUpload::WaitForAnswer() {
 	auto status = writer->Finish();
 	finished = true;
 	if (!status.ok()) {

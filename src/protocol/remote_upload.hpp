@@ -28,9 +28,10 @@ public:
 	//! Sends whole Arrow IPC messages; blocks while the server is behind. Throws the statement's
 	//! error when the server ended the call early.
 	void Write(std::string &arrow_ipc);
-	//! Sends `last_arrow_ipc` (it ends with the end-of-stream marker) together with the end of the upload, and
-	//! waits for the statement's answer. Throws its error.
-	std::unique_ptr<RemoteResult> Finish(std::string &last_arrow_ipc);
+	//! Sends `last_arrow_ipc` (it ends with the end-of-stream marker) together with the end of the upload.
+	void SendLast(std::string &last_arrow_ipc);
+	//! After SendLast: waits for the statement's answer. Throws its error.
+	std::unique_ptr<RemoteResult> WaitForAnswer();
 	//! Cancels the upload (idempotent); the statement fails and changes nothing.
 	void Cancel();
 

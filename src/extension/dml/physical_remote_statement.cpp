@@ -4,6 +4,7 @@
 #include "duckdb/common/vector_operations/vector_operations.hpp"
 #include "duckdb/execution/physical_plan_generator.hpp"
 #include "scan/remote_result_reader.hpp"
+#include "scan/remote_scan_wait.hpp"
 
 namespace openduck {
 
@@ -19,7 +20,7 @@ PhysicalRemoteStatement::PhysicalRemoteStatement(PhysicalPlan &physical_plan, ve
 RemoteRowsEmitter::RemoteRowsEmitter() = default;
 RemoteRowsEmitter::~RemoteRowsEmitter() = default;
 
-void RemoteRowsEmitter::Start(ClientContext &context, std::unique_ptr<RemoteResult> result) {
+void RemoteRowsEmitter::Start(ClientContext &context, std::shared_ptr<RemoteResult> result) {
 	reader = make_uniq<RemoteResultReader>(context, std::move(result));
 	received.Initialize(context, reader->Types());
 }
@@ -54,6 +55,8 @@ SourceResultType RemoteRowsEmitter::Emit(ClientContext &context, DataChunk &chun
 
 class RemoteStatementState : public GlobalSourceState {
 public:
+	//! The statement, sent but maybe not answered yet.
+	std::shared_ptr<RemoteResult> pending;
 	RemoteRowsEmitter emitter;
 
 	idx_t MaxThreads() override {
@@ -69,7 +72,15 @@ SourceResultType PhysicalRemoteStatement::GetDataInternal(ExecutionContext &cont
                                                           OperatorSourceInput &input) const {
 	auto &state = input.global_state.Cast<RemoteStatementState>();
 	if (!state.emitter.Started()) {
-		state.emitter.Start(context.client, catalog.Execute(context.client, sql));
+		if (!state.pending) {
+			state.pending = catalog.Execute(context.client, sql);
+		}
+		auto pending = state.pending;
+		if (!pending->Started() &&
+		    WaitAsynchronously(context, input, [pending]() { pending->WaitStartedFor(REMOTE_WAIT_SLICE); })) {
+			return SourceResultType::BLOCKED;
+		}
+		state.emitter.Start(context.client, std::move(state.pending));
 	}
 	auto result = state.emitter.Emit(context.client, chunk);
 	if (result == SourceResultType::FINISHED && changes_catalog) {

@@ -25,7 +25,7 @@ public:
 	RemoteRowsEmitter();
 	~RemoteRowsEmitter();
 
-	void Start(duckdb::ClientContext &context, std::unique_ptr<RemoteResult> result);
+	void Start(duckdb::ClientContext &context, std::shared_ptr<RemoteResult> result);
 	bool Started() const {
 		return reader != nullptr;
 	}

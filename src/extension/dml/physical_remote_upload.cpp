@@ -11,7 +11,9 @@
 #include "protocol/arrow_ipc_writer.hpp"
 #include "protocol/arrow_size_estimate.hpp"
 #include "protocol/interval_range_check.hpp"
+#include "scan/remote_scan_wait.hpp"
 
+#include <condition_variable>
 #include <functional>
 
 namespace openduck {
@@ -24,6 +26,45 @@ static constexpr idx_t UPLOAD_BATCH_ROWS = 65536;
 static constexpr idx_t UPLOAD_BATCH_BYTES = 8 * 1024 * 1024;
 //! Bytes buffered before they go to the network.
 static constexpr idx_t UPLOAD_SEND_BYTES = 1024 * 1024;
+
+//! The server's answer to an upload, taken by whichever thread waits for it.
+class UploadAnswer {
+public:
+	void Take(RemoteUpload &upload) {
+		std::unique_ptr<RemoteResult> answer;
+		ErrorData failure;
+		try {
+			answer = upload.WaitForAnswer();
+		} catch (std::exception &ex) {
+			failure = ErrorData(ex);
+		}
+		std::lock_guard<std::mutex> guard(lock);
+		result = std::move(answer);
+		error = std::move(failure);
+		done = true;
+		taken.notify_all();
+	}
+	bool Done() {
+		std::lock_guard<std::mutex> guard(lock);
+		return done;
+	}
+	//! Waits for Take, then hands over the answer or throws its error.
+	std::unique_ptr<RemoteResult> Result() {
+		std::unique_lock<std::mutex> guard(lock);
+		taken.wait(guard, [this]() { return done; });
+		if (error.HasError()) {
+			error.Throw();
+		}
+		return std::move(result);
+	}
+
+private:
+	std::mutex lock;
+	std::condition_variable taken;
+	bool done = false;
+	std::unique_ptr<RemoteResult> result;
+	ErrorData error;
+};
 
 class RemoteUploadGlobalState : public GlobalSinkState {
 public:
@@ -69,11 +110,13 @@ public:
 	//! Started with the first bytes to send, not before: a scan of the same server session must
 	//! be answered first, and the session runs one statement at a time.
 	std::function<std::unique_ptr<RemoteUpload>()> start_upload;
-	std::unique_ptr<RemoteUpload> upload;
+	//! Shared with the task that waits for the answer.
+	std::shared_ptr<RemoteUpload> upload;
 	//! Encoded IPC messages not sent yet.
 	std::string buffer;
+	std::shared_ptr<UploadAnswer> answer = std::make_shared<UploadAnswer>();
+	bool answer_awaited = false;
 	RemoteRowsEmitter emitter;
-	std::unique_ptr<RemoteResult> result;
 };
 
 class RemoteUploadLocalState : public LocalSinkState {
@@ -196,11 +239,8 @@ SinkFinalizeType PhysicalRemoteUpload::Finalize(Pipeline &pipeline, Event &event
 	if (!global.upload) {
 		global.upload = global.start_upload();
 	}
-	global.result = global.upload->Finish(global.buffer);
-	global.upload.reset();
-	if (changes_catalog) {
-		catalog.InvalidateSnapshots(context);
-	}
+	// The answer is waited for in the source, where the wait can block the task instead of a thread.
+	global.upload->SendLast(global.buffer);
 	return SinkFinalizeType::READY;
 }
 
@@ -208,7 +248,23 @@ SourceResultType PhysicalRemoteUpload::GetDataInternal(ExecutionContext &context
                                                        OperatorSourceInput &input) const {
 	auto &global = sink_state->Cast<RemoteUploadGlobalState>();
 	if (!global.emitter.Started()) {
-		global.emitter.Start(context.client, std::move(global.result));
+		if (!global.answer_awaited && !global.answer->Done()) {
+			global.answer_awaited = true;
+			auto upload = global.upload;
+			auto answer = global.answer;
+			auto wait = [upload, answer]() {
+				answer->Take(*upload);
+			};
+			if (WaitAsynchronously(context, input, wait)) {
+				return SourceResultType::BLOCKED;
+			}
+			wait();
+		}
+		global.emitter.Start(context.client, global.answer->Result());
+		global.upload.reset();
+		if (changes_catalog) {
+			catalog.InvalidateSnapshots(context.client);
+		}
 	}
 	return global.emitter.Emit(context.client, chunk);
 }

@@ -10,7 +10,7 @@ using duckdb::idx_t;
 //! Read-ahead of a result read through one stream.
 static constexpr size_t SINGLE_STREAM_BUFFERED_BATCHES = 8;
 
-RemoteResultReader::RemoteResultReader(duckdb::ClientContext &context_p, std::unique_ptr<RemoteResult> result_p,
+RemoteResultReader::RemoteResultReader(duckdb::ClientContext &context_p, std::shared_ptr<RemoteResult> result_p,
                                        const duckdb::vector<duckdb::LogicalType> *declared_types)
     : context(context_p), result(std::move(result_p)) {
 	result->WaitStarted([this]() { return context.interrupted.load(); });

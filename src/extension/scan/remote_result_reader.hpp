@@ -21,7 +21,7 @@ public:
 	//! exact types the caller knows the columns to have (from the remote catalog); without them
 	//! the server's type names are used. Arrow has no ENUM, so such columns arrive as VARCHAR and
 	//! are cast back to the declared type. Waits for the server's answer and the schema.
-	RemoteResultReader(duckdb::ClientContext &context, std::unique_ptr<RemoteResult> result,
+	RemoteResultReader(duckdb::ClientContext &context, std::shared_ptr<RemoteResult> result,
 	                   const duckdb::vector<duckdb::LogicalType> *declared_types = nullptr);
 	//! Reads one of several parallel streams of a result whose column type names are `type_names`.
 	//! Waits for the schema (see SchemaReady).
@@ -59,7 +59,7 @@ private:
 
 	duckdb::ClientContext &context;
 	//! Set when the reader owns the whole result (first constructor).
-	std::unique_ptr<RemoteResult> result;
+	std::shared_ptr<RemoteResult> result;
 	std::shared_ptr<RemoteStream> stream;
 	duckdb::ArrowSchemaWrapper schema;
 	duckdb::ArrowTableSchema arrow_table;

@@ -1,6 +1,7 @@
 #include "scan/remote_scan_wait.hpp"
 
 #include "duckdb/parallel/async_result.hpp"
+#include "duckdb/parallel/pipeline.hpp"
 
 namespace openduck {
 
@@ -27,6 +28,21 @@ bool WaitAsynchronously(duckdb::TableFunctionInput &input, std::function<void()>
 	duckdb::vector<duckdb::unique_ptr<duckdb::AsyncTask>> tasks;
 	tasks.push_back(duckdb::make_uniq<RemoteWaitTask>(std::move(wait)));
 	input.async_result = duckdb::AsyncResult(std::move(tasks));
+	return true;
+}
+
+bool WaitAsynchronously(duckdb::ExecutionContext &context, duckdb::OperatorSourceInput &input,
+                        std::function<void()> wait) {
+	if (!context.pipeline) {
+		return false;
+	}
+	auto guard = input.global_state.Lock();
+	if (!input.global_state.CanBlock(guard)) {
+		return false;
+	}
+	duckdb::vector<duckdb::unique_ptr<duckdb::AsyncTask>> tasks;
+	tasks.push_back(duckdb::make_uniq<RemoteWaitTask>(std::move(wait)));
+	duckdb::AsyncResult(std::move(tasks)).ScheduleTasks(input.interrupt_state, context.pipeline->executor);
 	return true;
 }
 
