@@ -24,6 +24,46 @@ CompletionThread::~CompletionThread() {
 	thread.join();
 }
 
+void AwaitedCall::Complete() {
+	MarkDone();
+}
+
+void AwaitedCall::MarkDone() {
+	std::lock_guard<std::mutex> guard(lock);
+	done = true;
+	finished.notify_all();
+}
+
+bool AwaitedCall::Done() {
+	std::lock_guard<std::mutex> guard(lock);
+	return done;
+}
+
+bool AwaitedCall::WaitFor(std::chrono::milliseconds timeout) {
+	std::unique_lock<std::mutex> guard(lock);
+	return finished.wait_for(guard, timeout, [this]() { return done; });
+}
+
+bool AwaitedCall::WaitInterruptibly(const std::function<bool()> &is_interrupted) {
+	bool interrupted = false;
+	std::unique_lock<std::mutex> guard(lock);
+	// In short slices, so that an interrupt is noticed soon.
+	while (!finished.wait_for(guard, std::chrono::milliseconds(20), [this]() { return done; })) {
+		if (!interrupted && is_interrupted && is_interrupted()) {
+			interrupted = true;
+			context.TryCancel();
+		}
+	}
+	return interrupted;
+}
+
+void AwaitedCall::CancelUnlessDone() {
+	std::lock_guard<std::mutex> guard(lock);
+	if (!done) {
+		context.TryCancel();
+	}
+}
+
 void *CompletionThread::Track(std::shared_ptr<BackgroundCall> call) {
 	std::lock_guard<std::mutex> guard(lock);
 	auto tag = call.get();

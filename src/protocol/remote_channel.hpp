@@ -14,6 +14,9 @@
 #include "duckdb/common/error_data.hpp"
 #include "openduck/v1/execution.grpc.pb.h"
 
+#include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <grpcpp/completion_queue.h>
 #include <memory>
 #include <mutex>
@@ -31,6 +34,26 @@ struct BackgroundCall {
 
 	grpc::ClientContext context;
 	grpc::Status status;
+};
+
+//! A background call someone waits for: Complete marks it done and wakes the waiters.
+struct AwaitedCall : public BackgroundCall {
+	void Complete() override;
+	//! For a call answered without going out (done from the start).
+	void MarkDone();
+	bool Done();
+	//! Waits up to `timeout`; true when the call is done.
+	bool WaitFor(std::chrono::milliseconds timeout);
+	//! Waits until done, polling `is_interrupted` (may be empty); when it turns true, cancels the call
+	//! and returns true once the call is done.
+	bool WaitInterruptibly(const std::function<bool()> &is_interrupted);
+	//! Cancels the call unless it is done already.
+	void CancelUnlessDone();
+
+private:
+	std::mutex lock;
+	std::condition_variable finished;
+	bool done = false;
 };
 
 //! Completes background calls on one thread of our own. (gRPC's callback API shares a process-wide

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <grpcpp/grpcpp.h>
 #include <random>
@@ -102,19 +101,10 @@ std::unique_ptr<RemoteResult> RemoteClient::Execute(const std::string &database,
 
 namespace {
 
-struct CheckCatalogCall : public BackgroundCall {
+struct CheckCatalogCall : public AwaitedCall {
 	v1::CheckCatalogRequest request;
 	v1::CheckCatalogResponse response;
 	std::unique_ptr<grpc::ClientAsyncResponseReader<v1::CheckCatalogResponse>> reader;
-	std::mutex lock;
-	std::condition_variable finished;
-	bool done = false;
-
-	void Complete() override {
-		std::lock_guard<std::mutex> guard(lock);
-		done = true;
-		finished.notify_all();
-	}
 };
 
 } // namespace
@@ -132,17 +122,7 @@ bool RemoteClient::CheckCatalog(const std::string &database, const ExecuteOption
 	call->reader = channel->stub->PrepareAsyncCheckCatalog(&call->context, call->request, channel->completions.Queue());
 	call->reader->StartCall();
 	call->reader->Finish(&call->response, &call->status, channel->completions.Track(call));
-	bool interrupted = false;
-	{
-		std::unique_lock<std::mutex> guard(call->lock);
-		while (!call->finished.wait_for(guard, std::chrono::milliseconds(20), [&]() { return call->done; })) {
-			if (!interrupted && is_interrupted && is_interrupted()) {
-				interrupted = true;
-				call->context.TryCancel();
-			}
-		}
-	}
-	if (interrupted) {
+	if (call->WaitInterruptibly(is_interrupted)) {
 		throw duckdb::InterruptException();
 	}
 	if (call->status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {

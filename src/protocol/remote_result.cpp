@@ -15,19 +15,10 @@ static constexpr auto PROGRESS_POLL_DEADLINE = std::chrono::seconds(5);
 static constexpr size_t SINGLE_STREAM_BUFFERED_BATCHES = 8;
 
 //! The ExecuteQuery call; the completion thread keeps it until it completed, even past the result.
-struct RemoteResult::StartCall : public BackgroundCall {
+struct RemoteResult::StartCall : public AwaitedCall {
 	v1::ExecuteQueryRequest request;
 	v1::ExecuteQueryResponse response;
 	std::unique_ptr<grpc::ClientAsyncResponseReader<v1::ExecuteQueryResponse>> reader;
-	std::mutex lock;
-	std::condition_variable finished;
-	bool done = false;
-
-	void Complete() override {
-		std::lock_guard<std::mutex> guard(lock);
-		done = true;
-		finished.notify_all();
-	}
 };
 
 struct RemoteResult::ProgressState {
@@ -78,7 +69,7 @@ RemoteResult::RemoteResult(std::shared_ptr<RemoteChannel> channel_p, const v1::E
 RemoteResult::RemoteResult(std::shared_ptr<RemoteChannel> channel_p, v1::ExecuteQueryResponse response)
     : channel(std::move(channel_p)), start(std::make_shared<StartCall>()) {
 	start->response = std::move(response);
-	start->done = true;
+	start->MarkDone();
 }
 
 RemoteResult::~RemoteResult() {
@@ -86,18 +77,7 @@ RemoteResult::~RemoteResult() {
 }
 
 void RemoteResult::WaitStarted(const std::function<bool()> &is_interrupted) {
-	bool interrupted = false;
-	{
-		std::unique_lock<std::mutex> guard(start->lock);
-		while (!start->done) {
-			start->finished.wait_for(guard, std::chrono::milliseconds(20));
-			if (!start->done && !interrupted && is_interrupted && is_interrupted()) {
-				interrupted = true;
-				start->context.TryCancel();
-			}
-		}
-	}
-	if (interrupted) {
+	if (start->WaitInterruptibly(is_interrupted)) {
 		throw duckdb::InterruptException();
 	}
 	if (!start->status.ok()) {
@@ -107,13 +87,11 @@ void RemoteResult::WaitStarted(const std::function<bool()> &is_interrupted) {
 }
 
 bool RemoteResult::Started() {
-	std::lock_guard<std::mutex> guard(start->lock);
-	return start->done;
+	return start->Done();
 }
 
 bool RemoteResult::WaitStartedFor(std::chrono::milliseconds timeout) {
-	std::unique_lock<std::mutex> guard(start->lock);
-	return start->finished.wait_for(guard, timeout, [&]() { return start->done; });
+	return start->WaitFor(timeout);
 }
 
 void RemoteResult::TakeResponse() {
@@ -172,12 +150,7 @@ bool RemoteResult::Next(ArrowArray &out, const std::function<bool()> &is_interru
 }
 
 void RemoteResult::Cancel() {
-	{
-		std::lock_guard<std::mutex> guard(start->lock);
-		if (!start->done) {
-			start->context.TryCancel();
-		}
-	}
+	start->CancelUnlessDone();
 	std::lock_guard<std::mutex> guard(streams_lock);
 	for (auto &weak : streams) {
 		auto stream = weak.lock();
