@@ -3,7 +3,6 @@
 #include "duckdb/common/exception.hpp"
 
 #include <algorithm>
-#include <condition_variable>
 #include <grpcpp/grpcpp.h>
 
 namespace openduck {

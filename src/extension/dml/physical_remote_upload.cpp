@@ -44,10 +44,6 @@ public:
 		done = true;
 		taken.notify_all();
 	}
-	bool Done() {
-		std::lock_guard<std::mutex> guard(lock);
-		return done;
-	}
 	//! Waits for Take, then hands over the answer or throws its error.
 	std::unique_ptr<RemoteResult> Result() {
 		std::unique_lock<std::mutex> guard(lock);
@@ -115,6 +111,7 @@ public:
 	//! Encoded IPC messages not sent yet.
 	std::string buffer;
 	std::shared_ptr<UploadAnswer> answer = std::make_shared<UploadAnswer>();
+	//! Whether a wait for the answer started (the source runs again once it ended).
 	bool answer_awaited = false;
 	RemoteRowsEmitter emitter;
 };
@@ -248,7 +245,7 @@ SourceResultType PhysicalRemoteUpload::GetDataInternal(ExecutionContext &context
                                                        OperatorSourceInput &input) const {
 	auto &global = sink_state->Cast<RemoteUploadGlobalState>();
 	if (!global.emitter.Started()) {
-		if (!global.answer_awaited && !global.answer->Done()) {
+		if (!global.answer_awaited) {
 			global.answer_awaited = true;
 			auto upload = global.upload;
 			auto answer = global.answer;

@@ -19,15 +19,20 @@ private:
 	std::function<void()> wait;
 };
 
+//! A BLOCKED result whose one task runs `wait`.
+duckdb::AsyncResult WaitTask(std::function<void()> wait) {
+	duckdb::vector<duckdb::unique_ptr<duckdb::AsyncTask>> tasks;
+	tasks.push_back(duckdb::make_uniq<RemoteWaitTask>(std::move(wait)));
+	return duckdb::AsyncResult(std::move(tasks));
+}
+
 } // namespace
 
 bool WaitAsynchronously(duckdb::TableFunctionInput &input, std::function<void()> wait) {
 	if (input.results_execution_mode != duckdb::AsyncResultsExecutionMode::TASK_EXECUTOR) {
 		return false;
 	}
-	duckdb::vector<duckdb::unique_ptr<duckdb::AsyncTask>> tasks;
-	tasks.push_back(duckdb::make_uniq<RemoteWaitTask>(std::move(wait)));
-	input.async_result = duckdb::AsyncResult(std::move(tasks));
+	input.async_result = WaitTask(std::move(wait));
 	return true;
 }
 
@@ -40,9 +45,7 @@ bool WaitAsynchronously(duckdb::ExecutionContext &context, duckdb::OperatorSourc
 	if (!input.global_state.CanBlock(guard)) {
 		return false;
 	}
-	duckdb::vector<duckdb::unique_ptr<duckdb::AsyncTask>> tasks;
-	tasks.push_back(duckdb::make_uniq<RemoteWaitTask>(std::move(wait)));
-	duckdb::AsyncResult(std::move(tasks)).ScheduleTasks(input.interrupt_state, context.pipeline->executor);
+	WaitTask(std::move(wait)).ScheduleTasks(input.interrupt_state, context.pipeline->executor);
 	return true;
 }
 
