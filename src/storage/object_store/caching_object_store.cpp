@@ -214,28 +214,28 @@ void CachingObjectStore::StoreChunk(const std::string &name, const char *data, u
 	    (fs::path(temp_dir) / (std::to_string(::getpid()) + "-" + std::to_string(temp_counter++))).string();
 	char trailer[TRAILER_SIZE];
 	EncodeTrailer(Trailer {static_cast<uint32_t>(chunk_length), object_size, Crc32c(data, chunk_length)}, trailer);
-	bool stored = false;
+	bool written = false;
 	int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd >= 0) {
-		bool written = WriteFully(fd, data, chunk_length) && WriteFully(fd, trailer, TRAILER_SIZE);
+		written = WriteFully(fd, data, chunk_length) && WriteFully(fd, trailer, TRAILER_SIZE);
 		::close(fd);
 		std::error_code error;
 		fs::create_directories(final_path.parent_path(), error);
-		// Rename makes the file appear complete or not at all; a crash mid-write leaves only a temp file.
-		stored = written && !error && ::rename(temp_path.c_str(), final_path.c_str()) == 0;
-		if (!stored) {
-			::unlink(temp_path.c_str());
-		}
+		written = written && !error;
 	}
+	// Rename and register under the lock: a rename racing another reader's eviction of the same name would
+	// otherwise leave the accounting and the directory disagreeing about whether the chunk is there.
 	std::lock_guard<std::mutex> guard(lock);
 	reserved_bytes -= bytes;
-	if (!stored) {
-		return;
-	}
 	auto entry = entries.find(name);
 	if (entry != entries.end()) {
-		// Another reader cached the same chunk meanwhile; the rename replaced its identical file.
+		// Another reader cached the same chunk meanwhile.
 		lru.splice(lru.end(), lru, entry->second.position);
+		written = false;
+	}
+	// Rename makes the file appear complete or not at all; a crash mid-write leaves only a temp file.
+	if (!written || ::rename(temp_path.c_str(), final_path.c_str()) != 0) {
+		::unlink(temp_path.c_str());
 		return;
 	}
 	auto position = lru.insert(lru.end(), name);
