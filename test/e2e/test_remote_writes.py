@@ -855,24 +855,41 @@ def test_create_view_shapes_match_local(con, base, server, shape):
     assert [row[:2] for row in helpers.describe(con, f"cloud.{view}")] == [row[:2] for row in helpers.describe(con, view)]
 
 
-# DuckDB infers NOT NULL for a view's columns by binding the view locally; a remote view's columns
-# come from the server's duckdb_columns(), which reports every view column nullable.
-VIEW_NULLABILITY_GAP = pytest.mark.xfail(strict=True, reason="remote views report every column nullable")
-
-
-@pytest.mark.parametrize(
-    "shape",
-    [
-        pytest.param(shape, marks=VIEW_NULLABILITY_GAP) if shape in ("join", "subquery_in_from", "in_subquery") else shape
-        for shape in VIEW_SHAPES
-    ],
-)
+@pytest.mark.parametrize("shape", list(VIEW_SHAPES))
 def test_create_view_describe_matches_local(con, base, shape):
     view = f"{base['t']}_{shape}_described"
     body = fill(VIEW_SHAPES[shape], base)
     con.execute(f"CREATE VIEW cloud.{view} AS {body}")
     con.execute(f"CREATE VIEW {view} AS {body}")
     assert helpers.describe(con, f"cloud.{view}") == helpers.describe(con, view)
+
+
+def test_view_describe_traces_keys_defaults_and_not_null_like_local(con, base):
+    """DESCRIBE of a remote view shows what local DuckDB traces to base tables: NOT NULL, PRI/UNI, defaults."""
+    names = dict(base, k=base["t"] + "_keys", v=base["t"] + "_traced")
+    run_both(
+        con,
+        names,
+        "CREATE TABLE {k} (id INTEGER NOT NULL UNIQUE, code VARCHAR DEFAULT 'it''s', n BIGINT NOT NULL DEFAULT 7)",
+        "CREATE VIEW {v} AS SELECT t.id, t.name, t.v, k.code, k.n, k.id AS kid, t.id + 1 AS computed "
+        "FROM {t} t JOIN {k} k ON t.id = k.id",
+    )
+    local = con.sql(f"DESCRIBE {names['v']}").fetchall()
+    assert con.sql(f"DESCRIBE cloud.{names['v']}").fetchall() == local
+    assert ("id", "INTEGER", "NO", "PRI", None, None) in local
+    assert ("n", "BIGINT", "NO", None, "7", None) in local
+
+
+def test_view_that_no_longer_binds_leaves_other_views_described(con, base, server):
+    names = dict(base, gone=base["t"] + "_gone", broken=base["t"] + "_broken", good=base["t"] + "_good")
+    helpers.remote_query(con, f"CREATE TABLE {names['gone']} (x INTEGER NOT NULL)").fetchall()
+    helpers.remote_query(con, f"CREATE VIEW {names['broken']} AS SELECT x FROM {names['gone']}").fetchall()
+    helpers.remote_query(con, f"DROP TABLE {names['gone']}").fetchall()
+    con.execute(f"CREATE VIEW cloud.{names['good']} AS SELECT id, name FROM {names['t']}")
+    assert helpers.describe(con, f"cloud.{names['good']}") == [("id", "INTEGER", "NO"), ("name", "VARCHAR", "NO")]
+    # As with a local view whose table was dropped, it fails to bind, naming the table.
+    helpers.assert_error(lambda: helpers.describe(con, f"cloud.{names['broken']}"), names["gone"])
+    helpers.assert_error(lambda: con.sql(f"SELECT * FROM cloud.{names['broken']}").fetchall(), names["gone"])
 
 
 def test_create_table_as_from_remote_and_local(con, base):

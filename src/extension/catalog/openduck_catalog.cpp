@@ -288,6 +288,15 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientCont
 			table.info->constraints.push_back(make_uniq<NotNullConstraint>(LogicalIndex(column_index)));
 		}
 	}
+	std::vector<std::pair<std::string, std::string>> views;
+	for (auto &table : pending) {
+		if (table.is_view) {
+			views.emplace_back(table.schema, table.info->table);
+		}
+	}
+	auto described_views = DescribeViews(context, views, remote_snapshot);
+	ViewColumnsBySQL view_columns_built;
+	idx_t view_index = 0;
 	for (auto &table : pending) {
 		if (table.needs_type_probe) {
 			ExecuteOptions options;
@@ -308,12 +317,15 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::BuildSnapshot(ClientCont
 		}
 		auto &schema_entry = *schema->second;
 		if (table.is_view) {
-			schema_entry.AddView(BuildRemoteView(schema_entry, *table.info, remote_snapshot));
+			schema_entry.AddView(BuildRemoteView(schema_entry, *table.info, remote_snapshot,
+			                                     described_views[view_index++], view_columns_built));
 			continue;
 		}
 		schema_entry.AddTable(
 		    make_uniq<OpenDuckTableEntry>(*this, schema_entry, *table.info, table.estimated_rows, remote_snapshot));
 	}
+	std::lock_guard<std::mutex> guard(view_columns_lock);
+	view_columns[remote_snapshot] = std::move(view_columns_built);
 	return snapshot;
 }
 
@@ -326,25 +338,6 @@ void OpenDuckCatalog::InvalidateSnapshots(ClientContext &context) {
 void OpenDuckCatalog::ForgetCatalogVersion() {
 	std::lock_guard<std::mutex> guard(snapshots_lock);
 	latest_snapshot_remote_version.clear();
-}
-
-unique_ptr<ViewCatalogEntry> OpenDuckCatalog::BuildRemoteView(SchemaCatalogEntry &schema, CreateTableInfo &columns,
-                                                              const std::string &remote_snapshot) {
-	// The view's definition lives on the server; locally it is "run that view there", so the
-	// client never needs to bind the server's SQL against its own catalog.
-	auto remote_sql = "SELECT * FROM " + QuoteIdentifier(schema.name) + "." + QuoteIdentifier(columns.table);
-	CreateViewInfo info(GetName(), schema.name, columns.table);
-	info.comment = columns.comment;
-	auto snapshot_argument =
-	    remote_snapshot.empty() ? std::string() : ", snapshot := " + QuoteStringLiteral(remote_snapshot);
-	info.query = CreateViewInfo::ParseSelect("SELECT * FROM openduck_query(" + QuoteStringLiteral(GetName()) + ", " +
-	                                         QuoteStringLiteral(remote_sql) + snapshot_argument + ")");
-	for (auto &column : columns.columns.Logical()) {
-		info.aliases.push_back(column.Name());
-		info.names.push_back(column.Name());
-		info.types.push_back(column.Type());
-	}
-	return make_uniq<ViewCatalogEntry>(*this, schema, info);
 }
 
 RemoteCatalogSnapshot &OpenDuckCatalog::SnapshotFor(CatalogTransaction transaction) {

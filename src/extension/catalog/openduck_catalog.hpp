@@ -9,6 +9,7 @@
 
 #pragma once
 
+#include "catalog/remote_view_columns.hpp"
 #include "common/attach_options.hpp"
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/planner/tableref/bound_at_clause.hpp"
@@ -60,6 +61,9 @@ public:
 	bool LookupResultShape(const std::string &sql, const std::string &snapshot, ResultShape &shape);
 	void RememberResultShape(const std::string &sql, const std::string &snapshot, ResultShape shape);
 	void ForgetResultShapes();
+	//! The column details (NOT NULL, keys, defaults) of the remote view that runs `sql` on the server,
+	//! from the latest catalog read of `snapshot`; null when unknown.
+	std::shared_ptr<RemoteViewColumnsEntry> FindViewColumns(const std::string &sql, const std::string &snapshot);
 	//! The server's functions and semantic settings, for deciding what may run there.
 	RemoteEnvironmentCache &Environment() {
 		return environment;
@@ -130,8 +134,16 @@ private:
 	RemoteCatalogRows ReadCatalogRows(duckdb::ClientContext &context, const std::string &snapshot);
 	std::shared_ptr<RemoteCatalogSnapshot> BuildSnapshot(duckdb::ClientContext &context, const RemoteCatalogRows &rows,
 	                                                     const std::string &snapshot);
+	using ViewColumnsBySQL = std::unordered_map<std::string, std::shared_ptr<RemoteViewColumnsEntry>>;
+	//! What the server's DESCRIBE says of each view's columns (one round trip); a view it cannot
+	//! describe gets no rows.
+	std::vector<std::vector<DescribedViewColumn>>
+	DescribeViews(duckdb::ClientContext &context, const std::vector<std::pair<std::string, std::string>> &views,
+	              const std::string &snapshot);
+	//! The local entry of a remote view; records its column details in `view_columns_built`.
 	duckdb::unique_ptr<duckdb::ViewCatalogEntry>
-	BuildRemoteView(duckdb::SchemaCatalogEntry &schema, duckdb::CreateTableInfo &columns, const std::string &snapshot);
+	BuildRemoteView(duckdb::SchemaCatalogEntry &schema, duckdb::CreateTableInfo &columns, const std::string &snapshot,
+	                const std::vector<DescribedViewColumn> &described, ViewColumnsBySQL &view_columns_built);
 	[[noreturn]] void ThrowWritesUnsupported(const std::string &what);
 	//! The operator for a write whose whole statement runs on the server.
 	duckdb::PhysicalOperator &PlanRemoteStatement(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
@@ -143,6 +155,9 @@ private:
 	RemoteEnvironmentCache environment;
 	std::mutex result_shapes_lock;
 	std::unordered_map<std::string, ResultShape> result_shapes;
+	std::mutex view_columns_lock;
+	//! By snapshot ("" for the current state), from the latest catalog read of it.
+	std::unordered_map<std::string, ViewColumnsBySQL> view_columns;
 	std::mutex snapshots_lock;
 	std::shared_ptr<RemoteCatalogSnapshot> latest_snapshot;
 	std::vector<std::shared_ptr<RemoteCatalogSnapshot>> retired_snapshots;

@@ -48,6 +48,8 @@ struct OpenDuckQueryBindData : public TableFunctionData {
 	std::string snapshot;
 	//! The result types the plan was bound with.
 	vector<LogicalType> types;
+	//! For the query of a remote view: its columns' NOT NULL, keys and defaults, which DESCRIBE shows.
+	std::shared_ptr<RemoteViewColumnsEntry> view_columns;
 	//! Set when the statement had to run at bind time; the scan takes this result over.
 	mutable unique_ptr<RemoteResultReader> first_reader;
 	mutable std::mutex lock;
@@ -113,8 +115,22 @@ static unique_ptr<FunctionData> OpenDuckQueryBind(ClientContext &context, TableF
 			throw BinderException("OpenDuck: snapshot must not be empty: use a snapshot id, name or time");
 		}
 	}
-	return BindRemoteQuery(context, GetRemoteCatalog(context, input.inputs[0]), GetSQLArgument(input.inputs[1]),
-	                       return_types, names, snapshot);
+	auto &catalog = GetRemoteCatalog(context, input.inputs[0]);
+	auto sql = GetSQLArgument(input.inputs[1]);
+	auto view_columns = catalog.FindViewColumns(sql, snapshot);
+	auto bind_data = BindRemoteQuery(context, catalog, std::move(sql), return_types, names, snapshot);
+	if (view_columns && view_columns->GetColumns().GetColumnTypes() == return_types) {
+		bind_data->Cast<OpenDuckQueryBindData>().view_columns = std::move(view_columns);
+	}
+	return bind_data;
+}
+
+static BindInfo OpenDuckQueryBindInfo(const optional_ptr<FunctionData> bind_data_p) {
+	auto &bind_data = bind_data_p->Cast<OpenDuckQueryBindData>();
+	if (!bind_data.view_columns) {
+		return BindInfo(ScanType::EXTERNAL);
+	}
+	return BindInfo(*bind_data.view_columns);
 }
 
 static unique_ptr<GlobalTableFunctionState> OpenDuckQueryInit(ClientContext &context, TableFunctionInitInput &input) {
@@ -234,6 +250,7 @@ TableFunction MakeRemoteQueryFunction(const std::string &name, vector<LogicalTyp
 	TableFunction function(name, std::move(arguments), OpenDuckQueryScan, bind, OpenDuckQueryInit);
 	function.to_string = OpenDuckQueryToString;
 	function.table_scan_progress = OpenDuckQueryProgress;
+	function.get_bind_info = OpenDuckQueryBindInfo;
 	return function;
 }
 
