@@ -6,8 +6,11 @@
 
 namespace openduck {
 
-//! How quickly a cancelled call interrupts its query.
+//! How quickly a cancelled call interrupts its query (at most twice this).
 static constexpr auto POLL_INTERVAL = std::chrono::milliseconds(10);
+//! Polling goes on this long after the last watch ended before the thread sleeps for good: waking
+//! it for every short query costs more server CPU than the polls do.
+static constexpr auto IDLE_BEFORE_SLEEP = std::chrono::seconds(1);
 
 CancellationWatcher::CancellationWatcher() : thread([this]() { Loop(); }) {
 }
@@ -23,13 +26,20 @@ CancellationWatcher::~CancellationWatcher() {
 
 void CancellationWatcher::Loop() {
 	std::unique_lock<std::mutex> guard(lock);
+	auto last_busy = std::chrono::steady_clock::now();
 	while (!stopping) {
-		if (watches.empty()) {
+		auto now = std::chrono::steady_clock::now();
+		if (!watches.empty()) {
+			last_busy = now;
+		} else if (now - last_busy >= IDLE_BEFORE_SLEEP) {
+			asleep = true;
 			wake.wait(guard);
+			asleep = false;
 			continue;
 		}
 		for (auto &watch : watches) {
-			if (!watch.cancelled && watch.context->IsCancelled()) {
+			// A call younger than one interval is left alone: most finish before they are looked at.
+			if (!watch.cancelled && now - watch.started >= POLL_INTERVAL && watch.context->IsCancelled()) {
 				watch.cancelled = true;
 				watch.connection->Interrupt();
 			}
@@ -53,7 +63,8 @@ CancellationWatcher::Guard::Guard(CancellationWatcher &watcher_p, grpc::ServerCo
 	entry = watcher.watches.emplace(watcher.watches.end());
 	entry->context = &context;
 	entry->connection = &connection;
-	if (watcher.watches.size() == 1) {
+	entry->started = std::chrono::steady_clock::now();
+	if (watcher.asleep) {
 		watcher.wake.notify_all();
 	}
 }

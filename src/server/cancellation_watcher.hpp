@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <list>
 #include <mutex>
@@ -33,6 +34,7 @@ public:
 	struct Watch {
 		grpc::ServerContext *context;
 		duckdb::Connection *connection;
+		std::chrono::steady_clock::time_point started;
 		std::atomic<bool> cancelled {false};
 	};
 
@@ -59,6 +61,8 @@ private:
 	std::mutex lock;
 	std::condition_variable wake;
 	std::list<Watch> watches;
+	//! Waiting without a timeout: a new watch must wake it.
+	bool asleep = false;
 	bool stopping = false;
 	std::thread thread;
 };
