@@ -99,18 +99,37 @@ std::unique_ptr<RemoteResult> RemoteClient::Execute(const std::string &database,
 	return Start(std::move(request), is_interrupted);
 }
 
-namespace {
-
 struct CheckCatalogCall : public AwaitedCall {
 	v1::CheckCatalogRequest request;
 	v1::CheckCatalogResponse response;
 	std::unique_ptr<grpc::ClientAsyncResponseReader<v1::CheckCatalogResponse>> reader;
 };
 
-} // namespace
+PendingCatalogCheck::PendingCatalogCheck(std::shared_ptr<CheckCatalogCall> call_p, std::string endpoint_p)
+    : call(std::move(call_p)), endpoint(std::move(endpoint_p)) {
+}
 
-bool RemoteClient::CheckCatalog(const std::string &database, const ExecuteOptions &options,
-                                v1::CheckCatalogResponse &response, const std::function<bool()> &is_interrupted) {
+PendingCatalogCheck::~PendingCatalogCheck() {
+	call->CancelUnlessDone();
+}
+
+bool PendingCatalogCheck::Wait(v1::CheckCatalogResponse &response, const std::function<bool()> &is_interrupted) {
+	if (call->WaitInterruptibly(is_interrupted)) {
+		throw duckdb::InterruptException();
+	}
+	if (call->status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+		return false;
+	}
+	if (!call->status.ok()) {
+		CallError(call->status, call->context, endpoint).Throw();
+	}
+	response = call->response;
+	return true;
+}
+
+std::unique_ptr<PendingCatalogCheck> RemoteClient::StartCheckCatalog(const std::string &database,
+                                                                     const ExecuteOptions &options,
+                                                                     const std::function<bool()> &is_interrupted) {
 	WaitForConnection(is_interrupted);
 	auto call = std::make_shared<CheckCatalogCall>();
 	call->request.set_protocol_version(PROTOCOL_VERSION);
@@ -122,17 +141,12 @@ bool RemoteClient::CheckCatalog(const std::string &database, const ExecuteOption
 	call->reader = channel->stub->PrepareAsyncCheckCatalog(&call->context, call->request, channel->completions.Queue());
 	call->reader->StartCall();
 	call->reader->Finish(&call->response, &call->status, channel->completions.Track(call));
-	if (call->WaitInterruptibly(is_interrupted)) {
-		throw duckdb::InterruptException();
-	}
-	if (call->status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-		return false;
-	}
-	if (!call->status.ok()) {
-		CallError(call->status, call->context, channel->endpoint).Throw();
-	}
-	response = std::move(call->response);
-	return true;
+	return std::unique_ptr<PendingCatalogCheck>(new PendingCatalogCheck(std::move(call), channel->endpoint));
+}
+
+bool RemoteClient::CheckCatalog(const std::string &database, const ExecuteOptions &options,
+                                v1::CheckCatalogResponse &response, const std::function<bool()> &is_interrupted) {
+	return StartCheckCatalog(database, options, is_interrupted)->Wait(response, is_interrupted);
 }
 
 std::unique_ptr<RemoteSession> RemoteClient::OpenSession(const std::string &database, bool read_only,

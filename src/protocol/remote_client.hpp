@@ -37,6 +37,23 @@ struct ExecuteOptions {
 };
 
 //! A connection to one OpenDuck server. Thread-safe; shared by everything using one ATTACH.
+struct CheckCatalogCall;
+
+//! A CheckCatalog call under way, so the caller can do other work during the round trip.
+class PendingCatalogCheck {
+public:
+	~PendingCatalogCheck();
+	//! The answer; false when the server does not implement CheckCatalog. Throws the server's error.
+	bool Wait(v1::CheckCatalogResponse &response, const std::function<bool()> &is_interrupted = nullptr);
+
+private:
+	friend class RemoteClient;
+	PendingCatalogCheck(std::shared_ptr<CheckCatalogCall> call, std::string endpoint);
+
+	std::shared_ptr<CheckCatalogCall> call;
+	std::string endpoint;
+};
+
 class RemoteClient {
 public:
 	explicit RemoteClient(EndpointConfig config);
@@ -65,6 +82,9 @@ public:
 	//! Returns false when the server does not implement CheckCatalog.
 	bool CheckCatalog(const std::string &database, const ExecuteOptions &options, v1::CheckCatalogResponse &response,
 	                  const std::function<bool()> &is_interrupted = nullptr);
+	//! The same call, answered later.
+	std::unique_ptr<PendingCatalogCheck> StartCheckCatalog(const std::string &database, const ExecuteOptions &options,
+	                                                       const std::function<bool()> &is_interrupted = nullptr);
 	//! Opens a server session on `database` (see RemoteSession).
 	std::unique_ptr<RemoteSession> OpenSession(const std::string &database, bool read_only,
 	                                           const std::function<bool()> &is_interrupted = nullptr);

@@ -57,6 +57,23 @@ def test_a_table_another_client_creates_is_visible_in_the_next_statement(two_cli
     helpers.assert_error(lambda: first.execute(f"SELECT * FROM cloud.{created}"), created)
 
 
+def test_plain_statements_bind_again_after_another_client_changes_a_column(two_clients):
+    """An autocommit statement binds against the catalog it holds while the server confirms it; a
+    change by another client meanwhile makes it bind again, whether the old catalog binds or not."""
+    first, second, table = two_clients
+    assert first.execute(f"SELECT v FROM cloud.{table}").fetchall() == [("a",)]
+    second.execute(f"ALTER TABLE cloud.{table} ALTER v TYPE INTEGER USING length(v)")
+    # Fails to bind against the held catalog (VARCHAR + INTEGER), binds against the new one.
+    assert first.execute(f"SELECT v + 1 FROM cloud.{table}").fetchall() == [(2,)]
+    second.execute(f"ALTER TABLE cloud.{table} DROP COLUMN v")
+    second.execute(f"ALTER TABLE cloud.{table} ADD COLUMN v VARCHAR DEFAULT 'fresh'")
+    # Binds against either catalog; only the new one has the right type.
+    assert first.execute(f"SELECT v FROM cloud.{table}").fetchall() == [("fresh",)]
+    second.execute(f"ALTER TABLE cloud.{table} ADD COLUMN w INTEGER DEFAULT 5")
+    first.execute(f"INSERT INTO cloud.{table} VALUES (2, 'b', 6)")
+    assert first.execute(f"SELECT * FROM cloud.{table} ORDER BY id").fetchall() == [(1, "fresh", 5), (2, "b", 6)]
+
+
 def test_update_and_delete_reading_local_rows_match_local_duckdb(con, unique_name):
     table = unique_name("acc")
     con.execute(f"CREATE TABLE cloud.{table} (id INTEGER PRIMARY KEY, balance INTEGER)")

@@ -169,7 +169,22 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientConte
 	return snapshot;
 }
 
-std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::CurrentSnapshot(ClientContext &context) {
+std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::CurrentSnapshot(ClientContext &context,
+                                                                        OptimisticCatalog *optimistic) {
+	if (optimistic && !catalog_version_unsupported) {
+		std::shared_ptr<RemoteCatalogSnapshot> held;
+		{
+			std::lock_guard<std::mutex> guard(snapshots_lock);
+			held = latest_snapshot;
+			optimistic->version = latest_snapshot_remote_version;
+		}
+		if (held && !optimistic->version.empty()) {
+			// The round trip runs while the statement binds; ConfirmOptimisticSnapshot takes its answer.
+			optimistic->check = client->StartCheckCatalog(settings.database, ExecuteOptions(),
+			                                              [&context]() { return context.interrupted.load(); });
+			return held;
+		}
+	}
 	// The cheap check first: the server's catalog version, and every table's row estimate (they
 	// change with writes that leave the catalog alone).
 	std::string remote_version;
@@ -203,6 +218,29 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::CurrentSnapshot(ClientCo
 		latest_snapshot_remote_version = remote_version;
 	}
 	return snapshot;
+}
+
+OpenDuckCatalog::Confirmation OpenDuckCatalog::ConfirmOptimisticSnapshot(ClientContext &context,
+                                                                         OptimisticCatalog &optimistic,
+                                                                         RemoteCatalogSnapshot &snapshot) {
+	v1::CheckCatalogResponse check;
+	auto supported = optimistic.check->Wait(check, [&context]() { return context.interrupted.load(); });
+	optimistic.check.reset();
+	if (!supported) {
+		catalog_version_unsupported = true;
+		ForgetCatalogVersion();
+		return Confirmation::CHANGED;
+	}
+	if (check.catalog_version() != optimistic.version) {
+		ForgetCatalogVersion();
+		return Confirmation::CHANGED;
+	}
+	RemoteCatalogRows estimates;
+	for (auto &table : check.tables()) {
+		estimates.AddEstimate(table.schema_name(), table.table_name(),
+		                      table.has_estimated_rows() ? table.estimated_rows() : 0);
+	}
+	return snapshot.UpdateEstimates(estimates) ? Confirmation::ESTIMATES_MOVED : Confirmation::CONFIRMED;
 }
 
 //! A column default the client may show and use: a literal (possibly cast). Others (nextval,
@@ -352,8 +390,9 @@ RemoteCatalogSnapshot &OpenDuckCatalog::SnapshotFor(CatalogTransaction transacti
 }
 
 optional_idx OpenDuckCatalog::GetCatalogVersion(ClientContext &context) {
-	// Asked when a prepared statement runs: the transaction's catalog is brought up to date first,
-	// so a change another client made on the server makes the statement bind again.
+	// Asked while binding and when a prepared statement runs. The transaction's catalog is brought up
+	// to date first (confirmed later by the statement's hooks when it binds early), so a change another
+	// client made on the server makes the statement bind again.
 	OpenDuckTransaction::Get(context, *this).Snapshot();
 	return optional_idx(snapshot_version.load());
 }

@@ -75,9 +75,21 @@ public:
 	void ForgetCatalogVersion();
 	//! Reads the remote catalog (one round trip).
 	std::shared_ptr<RemoteCatalogSnapshot> LoadSnapshot(duckdb::ClientContext &context);
+	//! A catalog handed out before the server confirmed it is current.
+	struct OptimisticCatalog {
+		std::unique_ptr<PendingCatalogCheck> check;
+		//! The catalog version token the catalog was read at.
+		std::string version;
+	};
 	//! The catalog for a new transaction: the one held, when the server's catalog version says it is
-	//! unchanged (a cheap round trip), else a fresh read.
-	std::shared_ptr<RemoteCatalogSnapshot> CurrentSnapshot(duckdb::ClientContext &context);
+	//! unchanged (a cheap round trip), else a fresh read. With `optimistic`, the one held is returned at
+	//! once when there is one, and the check left running in `optimistic->check`.
+	std::shared_ptr<RemoteCatalogSnapshot> CurrentSnapshot(duckdb::ClientContext &context,
+	                                                       OptimisticCatalog *optimistic = nullptr);
+	enum class Confirmation { CONFIRMED, ESTIMATES_MOVED, CHANGED };
+	//! The answer to an optimistic catalog's check: CHANGED means the catalog must be read again.
+	Confirmation ConfirmOptimisticSnapshot(duckdb::ClientContext &context, OptimisticCatalog &optimistic,
+	                                       RemoteCatalogSnapshot &snapshot);
 
 	//! The remote catalog as of a past snapshot (a table-level AT clause); its tables scan that snapshot.
 	//! Kept for the life of the attach, like replaced catalogs: plans bound to its entries may run later.

@@ -4,13 +4,14 @@
 #include "catalog/openduck_index_entry.hpp"
 #include "catalog/remote_ddl.hpp"
 #include "common/sql_quoting.hpp"
-#include "scan/remote_result_reader.hpp"
-#include "duckdb/parser/parsed_data/create_index_info.hpp"
-#include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
-
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/catalog/entry_lookup_info.hpp"
+#include "duckdb/parser/parsed_data/create_index_info.hpp"
 #include "duckdb/parser/parsed_data/create_schema_info.hpp"
+#include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
+#include "scan/remote_result_reader.hpp"
+
+#include <algorithm>
 
 namespace openduck {
 
@@ -29,11 +30,17 @@ void OpenDuckSchemaEntry::AddView(unique_ptr<ViewCatalogEntry> view) {
 	views[name] = std::move(view);
 }
 
-void OpenDuckSchemaEntry::UpdateEstimate(const std::string &table_name, idx_t estimated_rows) {
+bool OpenDuckSchemaEntry::UpdateEstimate(const std::string &table_name, idx_t estimated_rows) {
 	auto entry = tables.find(table_name);
-	if (entry != tables.end()) {
-		entry->second->SetEstimatedRows(estimated_rows);
+	if (entry == tables.end()) {
+		return false;
 	}
+	auto previous = entry->second->GetEstimatedRows();
+	entry->second->SetEstimatedRows(estimated_rows);
+	// Join orders follow magnitudes: a table that grew or shrank by half again may plan differently.
+	auto low = std::min(previous, estimated_rows);
+	auto high = std::max(previous, estimated_rows);
+	return high * 2 > low * 3;
 }
 
 void OpenDuckSchemaEntry::Scan(ClientContext &context, CatalogType type,

@@ -28,7 +28,8 @@ public:
 	void AddTable(duckdb::unique_ptr<OpenDuckTableEntry> table);
 	//! Adds a remote view; it is a DuckDB view whose query runs the remote view on the server.
 	void AddView(duckdb::unique_ptr<duckdb::ViewCatalogEntry> view);
-	void UpdateEstimate(const std::string &table_name, duckdb::idx_t estimated_rows);
+	//! True when the estimate moved enough (by half again, or from zero) to change a plan.
+	bool UpdateEstimate(const std::string &table_name, duckdb::idx_t estimated_rows);
 
 	void Scan(duckdb::ClientContext &context, duckdb::CatalogType type,
 	          const std::function<void(duckdb::CatalogEntry &)> &callback) override;

@@ -3,6 +3,7 @@
 #include "catalog/openduck_catalog.hpp"
 #include "catalog/remote_catalog_snapshot.hpp"
 #include "protocol/remote_session.hpp"
+#include "pushdown/query_pushdown.hpp"
 
 namespace openduck {
 
@@ -26,14 +27,43 @@ RemoteCatalogSnapshot &OpenDuckTransaction::Snapshot() {
 		if (!client_context) {
 			throw duckdb::InternalException("OpenDuck: transaction outlived its client context");
 		}
-		snapshot = catalog.CurrentSnapshot(*client_context);
+		// Only an autocommit statement binds early: it runs whole after the hook confirmed its catalog.
+		bool may_bind_early = client_context->transaction.IsAutoCommit() && !session_required &&
+		                      RemoteCatalogMayBeConfirmedLater(*client_context);
+		std::unique_ptr<OpenDuckCatalog::OptimisticCatalog> early;
+		if (may_bind_early) {
+			early = std::make_unique<OpenDuckCatalog::OptimisticCatalog>();
+		}
+		snapshot = catalog.CurrentSnapshot(*client_context, early.get());
+		if (early && early->check) {
+			optimistic = std::move(early);
+		}
 	}
 	return *snapshot;
+}
+
+bool OpenDuckTransaction::ConfirmSnapshot(duckdb::ClientContext &client_context) {
+	std::lock_guard<std::mutex> guard(snapshot_lock);
+	if (!optimistic) {
+		return true;
+	}
+	auto pending = std::move(optimistic);
+	switch (catalog.ConfirmOptimisticSnapshot(client_context, *pending, *snapshot)) {
+	case OpenDuckCatalog::Confirmation::CONFIRMED:
+		return true;
+	case OpenDuckCatalog::Confirmation::ESTIMATES_MOVED:
+		return false;
+	case OpenDuckCatalog::Confirmation::CHANGED:
+		snapshot.reset();
+		return false;
+	}
+	return false;
 }
 
 void OpenDuckTransaction::InvalidateSnapshot() {
 	std::lock_guard<std::mutex> guard(snapshot_lock);
 	snapshot.reset();
+	optimistic.reset();
 }
 
 std::string OpenDuckTransaction::SessionId(duckdb::ClientContext &client_context) {

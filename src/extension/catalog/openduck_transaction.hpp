@@ -10,6 +10,7 @@
 
 #pragma once
 
+#include "catalog/openduck_catalog.hpp"
 #include "duckdb/transaction/transaction.hpp"
 #include "duckdb/transaction/transaction_manager.hpp"
 
@@ -31,8 +32,13 @@ public:
 
 	static OpenDuckTransaction &Get(duckdb::ClientContext &context, duckdb::Catalog &catalog);
 
-	//! The catalog as this transaction sees it (loaded from the server on first use).
+	//! The catalog as this transaction sees it (loaded from the server on first use). In an autocommit
+	//! statement it is the catalog held from before, while the server confirms it (see
+	//! ConfirmSnapshot).
 	RemoteCatalogSnapshot &Snapshot();
+	//! Waits for the server to confirm the catalog Snapshot() handed out. False when the statement
+	//! must bind again: the catalog changed (it is then read again), or row estimates moved.
+	bool ConfirmSnapshot(duckdb::ClientContext &context);
 	//! Forgets the pinned catalog so the next lookup reloads it (after DDL in this transaction).
 	void InvalidateSnapshot();
 
@@ -60,6 +66,8 @@ private:
 	OpenDuckCatalog &catalog;
 	//! The catalog keeps every snapshot alive for the life of the attach, so dropping it is safe.
 	std::shared_ptr<RemoteCatalogSnapshot> snapshot;
+	//! Set while `snapshot` awaits the server's confirmation.
+	std::unique_ptr<OpenDuckCatalog::OptimisticCatalog> optimistic;
 	std::mutex snapshot_lock;
 };
 

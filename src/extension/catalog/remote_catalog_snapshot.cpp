@@ -52,16 +52,18 @@ void RemoteCatalogRows::AddEstimate(std::string schema_name, std::string table_n
 	rows.push_back(std::move(row));
 }
 
-void RemoteCatalogSnapshot::UpdateEstimates(const RemoteCatalogRows &rows) {
+bool RemoteCatalogSnapshot::UpdateEstimates(const RemoteCatalogRows &rows) {
+	bool moved = false;
 	for (auto &row : rows.Rows()) {
 		if (row.table_name.empty()) {
 			continue;
 		}
 		auto schema = schemas.find(row.schema_name);
-		if (schema != schemas.end()) {
-			schema->second->UpdateEstimate(row.table_name, row.estimated_rows);
+		if (schema != schemas.end() && schema->second->UpdateEstimate(row.table_name, row.estimated_rows)) {
+			moved = true;
 		}
 	}
+	return moved;
 }
 
 } // namespace openduck

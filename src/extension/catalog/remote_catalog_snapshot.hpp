@@ -56,8 +56,9 @@ struct RemoteCatalogSnapshot {
 	std::string fingerprint;
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<OpenDuckSchemaEntry>> schemas;
 
-	//! Refreshes row estimates (they change with every write) without replacing entries.
-	void UpdateEstimates(const RemoteCatalogRows &rows);
+	//! Refreshes row estimates (they change with every write) without replacing entries. True when
+	//! one moved enough to change a plan.
+	bool UpdateEstimates(const RemoteCatalogRows &rows);
 };
 
 } // namespace openduck

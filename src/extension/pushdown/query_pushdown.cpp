@@ -1,16 +1,13 @@
 #include "pushdown/query_pushdown.hpp"
 
+#include "catalog/openduck_catalog.hpp"
+#include "catalog/remote_catalog_confirmation.hpp"
+#include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
 #include "duckdb/main/client_context_state.hpp"
-
-#include <cstdio>
-#include <cstring>
-#include <map>
 #include "duckdb/main/config.hpp"
 #include "duckdb/main/connection_manager.hpp"
 #include "duckdb/optimizer/optimizer_extension.hpp"
 #include "duckdb/planner/extension_callback.hpp"
-#include "catalog/openduck_catalog.hpp"
-#include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
 #include "duckdb/planner/operator/logical_create_table.hpp"
 #include "duckdb/planner/operator/logical_delete.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
@@ -19,6 +16,11 @@
 #include "duckdb/planner/operator/logical_update.hpp"
 #include "functions/openduck_query_functions.hpp"
 #include "pushdown/remote_query_rewriter.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <map>
 
 namespace openduck {
 
@@ -33,8 +35,17 @@ public:
 		return true;
 	}
 
+	void QueryBegin(ClientContext &context) override {
+		binding = true;
+	}
+
+	//! The first planning failed: on our request (rewrite_requested), or on a remote catalog the server
+	//! has since changed (a table another client just created), or on the user's error.
 	RebindQueryInfo OnPlanningError(ClientContext &context, SQLStatement &statement, ErrorData &error) override {
-		if (!rewrite_requested) {
+		// The rewrite reads the remote catalog: it must be the confirmed one.
+		binding = false;
+		bool catalog_changed = ConfirmRemoteCatalogs(context);
+		if (!rewrite_requested && !catalog_changed) {
 			return RebindQueryInfo::DO_NOT_REBIND;
 		}
 		rewrite_requested = false;
@@ -86,9 +97,35 @@ public:
 		plan.upload_sql = known->second;
 	}
 
+	//! The first planning succeeded without asking for pushdown; bound against a catalog the server
+	//! has since changed, the statement binds once more, and that last planning must not be interrupted.
+	RebindQueryInfo OnFinalizePrepare(ClientContext &context, PreparedStatementData &, PreparedStatementMode) override {
+		binding = false;
+		if (!ConfirmRemoteCatalogs(context)) {
+			return RebindQueryInfo::DO_NOT_REBIND;
+		}
+		replanning = true;
+		return RebindQueryInfo::ATTEMPT_TO_REBIND;
+	}
+
+	//! A prepared statement about to run (EXECUTE through the C API).
+	RebindQueryInfo OnExecutePrepared(ClientContext &context, PreparedStatementCallbackInfo &,
+	                                  RebindQueryInfo current_rebind) override {
+		binding = false;
+		return ConfirmRemoteCatalogs(context) ? RebindQueryInfo::ATTEMPT_TO_REBIND : current_rebind;
+	}
+
+	//! A prepared statement bound by an EXECUTE statement.
+	RebindQueryInfo OnRebindPreparedStatement(ClientContext &context, BindPreparedStatementCallbackInfo &,
+	                                          RebindQueryInfo current_rebind) override {
+		binding = false;
+		return ConfirmRemoteCatalogs(context) ? RebindQueryInfo::ATTEMPT_TO_REBIND : current_rebind;
+	}
+
 	void QueryEnd(ClientContext &context) override {
 		rewrite_requested = false;
 		replanning = false;
+		binding = false;
 		write_plan.reset();
 	}
 
@@ -96,6 +133,9 @@ public:
 	bool rewrite_requested = false;
 	//! Set while the rewritten statement is planned, so it is not interrupted again.
 	bool replanning = false;
+	//! From the start of a statement until a hook confirmed its remote catalogs: only then may a
+	//! transaction bind against a catalog the server has not confirmed yet.
+	std::atomic<bool> binding {false};
 	//! How the statement being planned writes into a remote table, for the catalog's Plan* hook.
 	unique_ptr<RemoteWritePlan> write_plan;
 
@@ -191,6 +231,11 @@ unique_ptr<RemoteWritePlan> TakeRemoteWritePlan(ClientContext &context, OpenDuck
 		return nullptr;
 	}
 	return std::move(state->write_plan);
+}
+
+bool RemoteCatalogMayBeConfirmedLater(ClientContext &context) {
+	auto state = context.registered_state->Get<QueryPushdownState>(PUSHDOWN_STATE_KEY);
+	return state && state->binding;
 }
 
 void EnableQueryPushdown(ClientContext &context) {

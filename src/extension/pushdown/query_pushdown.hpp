@@ -23,6 +23,9 @@ void RegisterQueryPushdown(duckdb::ExtensionLoader &loader);
 //! Makes sure `context` takes part in pushdown (connections opened before the extension loaded).
 void EnableQueryPushdown(duckdb::ClientContext &context);
 
+//! True while `context` binds a statement whose hooks will confirm its remote catalogs before it runs.
+bool RemoteCatalogMayBeConfirmedLater(duckdb::ClientContext &context);
+
 //! Hands the write plan made for the statement being planned to the catalog hook that builds its
 //! operator; null when there is none for `catalog`.
 duckdb::unique_ptr<RemoteWritePlan> TakeRemoteWritePlan(duckdb::ClientContext &context, OpenDuckCatalog &catalog);
