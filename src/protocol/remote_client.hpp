@@ -36,7 +36,6 @@ struct ExecuteOptions {
 	ExecuteOptions();
 };
 
-//! A connection to one OpenDuck server. Thread-safe; shared by everything using one ATTACH.
 struct CheckCatalogCall;
 
 //! A CheckCatalog call under way, so the caller can do other work during the round trip.
@@ -54,6 +53,7 @@ private:
 	std::string endpoint;
 };
 
+//! A connection to one OpenDuck server. Thread-safe; shared by everything using one ATTACH.
 class RemoteClient {
 public:
 	explicit RemoteClient(EndpointConfig config);

@@ -1,5 +1,7 @@
 #include "protocol/status_mapping.hpp"
 
+#include "duckdb/common/error_data.hpp"
+
 namespace openduck {
 
 using duckdb::ExceptionType;
@@ -58,6 +60,12 @@ ExceptionType ExceptionTypeForStatus(const grpc::Status &status, const std::stri
 	default:
 		return ExceptionType::IO;
 	}
+}
+
+bool IsCallFailure(const std::exception &ex) {
+	auto type = duckdb::ErrorData(ex).Type();
+	return type == duckdb::ExceptionType::IO || type == duckdb::ExceptionType::PERMISSION ||
+	       type == duckdb::ExceptionType::INTERRUPT || type == duckdb::ExceptionType::NETWORK;
 }
 
 } // namespace openduck

@@ -3,6 +3,7 @@
 #include "duckdb/catalog/catalog_entry/view_catalog_entry.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
 #include "duckdb/parser/parsed_data/create_view_info.hpp"
+#include "protocol/status_mapping.hpp"
 #include "scan/remote_result_reader.hpp"
 
 namespace openduck {
@@ -57,9 +58,7 @@ OpenDuckCatalog::DescribeViews(ClientContext &context, const std::vector<std::pa
 		ReadViewDescriptions(context, *this, DescribeViewsQuery(views), snapshot, 0, described);
 		return described;
 	} catch (std::exception &ex) {
-		auto type = ErrorData(ex).Type();
-		if (type == ExceptionType::IO || type == ExceptionType::PERMISSION || type == ExceptionType::INTERRUPT ||
-		    type == ExceptionType::NETWORK) {
+		if (IsCallFailure(ex)) {
 			throw;
 		}
 	}
@@ -69,9 +68,7 @@ OpenDuckCatalog::DescribeViews(ClientContext &context, const std::vector<std::pa
 		try {
 			ReadViewDescriptions(context, *this, DescribeViewsQuery({views[i]}), snapshot, i, described);
 		} catch (std::exception &ex) {
-			auto type = ErrorData(ex).Type();
-			if (type == ExceptionType::IO || type == ExceptionType::PERMISSION || type == ExceptionType::INTERRUPT ||
-			    type == ExceptionType::NETWORK) {
+			if (IsCallFailure(ex)) {
 				throw;
 			}
 		}

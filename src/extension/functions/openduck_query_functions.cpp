@@ -3,6 +3,7 @@
 #include "catalog/openduck_catalog.hpp"
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/main/attached_database.hpp"
+#include "protocol/status_mapping.hpp"
 #include "scan/remote_result_reader.hpp"
 #include "scan/remote_scan_wait.hpp"
 
@@ -82,10 +83,7 @@ unique_ptr<FunctionData> BindRemoteQuery(ClientContext &context, OpenDuckCatalog
 			shape.types = described.Types();
 			data->catalog->RememberResultShape(data->sql, snapshot, shape);
 		} catch (std::exception &ex) {
-			// A dead connection, a rejected token or an interrupt gets no second chance.
-			auto type = ErrorData(ex).Type();
-			if (type == ExceptionType::IO || type == ExceptionType::PERMISSION || type == ExceptionType::INTERRUPT ||
-			    type == ExceptionType::NETWORK) {
+			if (IsCallFailure(ex)) {
 				throw;
 			}
 			data->first_reader =

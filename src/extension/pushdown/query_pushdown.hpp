@@ -7,6 +7,9 @@
 // catalog hooks: an optimizer pass notices a plan that reads remote tables and
 // asks for a second planning; before it, the parsed statement is rewritten
 // (RemoteQueryRewriter) while the client context's catalogs can still be seen.
+// The same client-context hooks confirm a remote catalog that a statement
+// bound against early (see remote_catalog_confirmation.hpp): DuckDB allows
+// one extra planning per statement, and both needs must share it.
 //===----------------------------------------------------------------------===//
 
 #pragma once
