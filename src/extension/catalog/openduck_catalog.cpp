@@ -169,6 +169,16 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::LoadSnapshot(ClientConte
 	return snapshot;
 }
 
+//! Every table's row estimate from a CheckCatalog answer.
+static RemoteCatalogRows EstimatesOf(const v1::CheckCatalogResponse &check) {
+	RemoteCatalogRows estimates;
+	for (auto &table : check.tables()) {
+		estimates.AddEstimate(table.schema_name(), table.table_name(),
+		                      table.has_estimated_rows() ? table.estimated_rows() : 0);
+	}
+	return estimates;
+}
+
 std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::CurrentSnapshot(ClientContext &context,
                                                                         OptimisticCatalog *optimistic) {
 	if (optimistic && !catalog_version_unsupported) {
@@ -196,10 +206,7 @@ std::shared_ptr<RemoteCatalogSnapshot> OpenDuckCatalog::CurrentSnapshot(ClientCo
 		if (client->CheckCatalog(settings.database, options, check,
 		                         [&context]() { return context.interrupted.load(); })) {
 			remote_version = check.catalog_version();
-			for (auto &table : check.tables()) {
-				estimates.AddEstimate(table.schema_name(), table.table_name(),
-				                      table.has_estimated_rows() ? table.estimated_rows() : 0);
-			}
+			estimates = EstimatesOf(check);
 		} else {
 			catalog_version_unsupported = true;
 		}
@@ -235,12 +242,7 @@ OpenDuckCatalog::Confirmation OpenDuckCatalog::ConfirmOptimisticSnapshot(ClientC
 		ForgetCatalogVersion();
 		return Confirmation::CHANGED;
 	}
-	RemoteCatalogRows estimates;
-	for (auto &table : check.tables()) {
-		estimates.AddEstimate(table.schema_name(), table.table_name(),
-		                      table.has_estimated_rows() ? table.estimated_rows() : 0);
-	}
-	return snapshot.UpdateEstimates(estimates) ? Confirmation::ESTIMATES_MOVED : Confirmation::CONFIRMED;
+	return snapshot.UpdateEstimates(EstimatesOf(check)) ? Confirmation::ESTIMATES_MOVED : Confirmation::CONFIRMED;
 }
 
 //! A column default the client may show and use: a literal (possibly cast). Others (nextval,

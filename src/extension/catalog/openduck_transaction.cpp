@@ -30,6 +30,8 @@ RemoteCatalogSnapshot &OpenDuckTransaction::Snapshot() {
 		// Only an autocommit statement binds early: it runs whole after the hook confirmed its catalog.
 		bool may_bind_early = client_context->transaction.IsAutoCommit() && !session_required &&
 		                      RemoteCatalogMayBeConfirmedLater(*client_context);
+		// Local until CurrentSnapshot returned: it throws when the server is gone, and a half-made
+		// optimistic catalog must not outlive that.
 		std::unique_ptr<OpenDuckCatalog::OptimisticCatalog> early;
 		if (may_bind_early) {
 			early = std::make_unique<OpenDuckCatalog::OptimisticCatalog>();

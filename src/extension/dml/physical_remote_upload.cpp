@@ -13,8 +13,8 @@
 #include "protocol/interval_range_check.hpp"
 #include "scan/remote_scan_wait.hpp"
 
-#include <condition_variable>
 #include <functional>
+#include <future>
 
 namespace openduck {
 
@@ -26,41 +26,6 @@ static constexpr idx_t UPLOAD_BATCH_ROWS = 65536;
 static constexpr idx_t UPLOAD_BATCH_BYTES = 8 * 1024 * 1024;
 //! Bytes buffered before they go to the network.
 static constexpr idx_t UPLOAD_SEND_BYTES = 1024 * 1024;
-
-//! The server's answer to an upload, taken by whichever thread waits for it.
-class UploadAnswer {
-public:
-	void Take(RemoteUpload &upload) {
-		std::unique_ptr<RemoteResult> answer;
-		ErrorData failure;
-		try {
-			answer = upload.WaitForAnswer();
-		} catch (std::exception &ex) {
-			failure = ErrorData(ex);
-		}
-		std::lock_guard<std::mutex> guard(lock);
-		result = std::move(answer);
-		error = std::move(failure);
-		done = true;
-		taken.notify_all();
-	}
-	//! Waits for Take, then hands over the answer or throws its error.
-	std::unique_ptr<RemoteResult> Result() {
-		std::unique_lock<std::mutex> guard(lock);
-		taken.wait(guard, [this]() { return done; });
-		if (error.HasError()) {
-			error.Throw();
-		}
-		return std::move(result);
-	}
-
-private:
-	std::mutex lock;
-	std::condition_variable taken;
-	bool done = false;
-	std::unique_ptr<RemoteResult> result;
-	ErrorData error;
-};
 
 class RemoteUploadGlobalState : public GlobalSinkState {
 public:
@@ -110,7 +75,11 @@ public:
 	std::shared_ptr<RemoteUpload> upload;
 	//! Encoded IPC messages not sent yet.
 	std::string buffer;
-	std::shared_ptr<UploadAnswer> answer = std::make_shared<UploadAnswer>();
+	//! The server's answer (or its error), set by whichever thread waited for it.
+	std::shared_ptr<std::promise<std::unique_ptr<RemoteResult>>> answer =
+	    std::make_shared<std::promise<std::unique_ptr<RemoteResult>>>();
+	//! Read by the source once the wait for the answer ended.
+	std::future<std::unique_ptr<RemoteResult>> answer_taken = answer->get_future();
 	//! Whether a wait for the answer started (the source runs again once it ended).
 	bool answer_awaited = false;
 	RemoteRowsEmitter emitter;
@@ -250,14 +219,18 @@ SourceResultType PhysicalRemoteUpload::GetDataInternal(ExecutionContext &context
 			auto upload = global.upload;
 			auto answer = global.answer;
 			auto wait = [upload, answer]() {
-				answer->Take(*upload);
+				try {
+					answer->set_value(upload->WaitForAnswer());
+				} catch (...) {
+					answer->set_exception(std::current_exception());
+				}
 			};
 			if (WaitAsynchronously(context, input, wait)) {
 				return SourceResultType::BLOCKED;
 			}
 			wait();
 		}
-		global.emitter.Start(context.client, global.answer->Result());
+		global.emitter.Start(context.client, global.answer_taken.get());
 		global.upload.reset();
 		if (changes_catalog) {
 			catalog.InvalidateSnapshots(context.client);
