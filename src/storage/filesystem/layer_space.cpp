@@ -102,7 +102,8 @@ void LayerSpace::ApplyLayer(std::shared_ptr<const LayerReader> layer, uint64_t s
 		auto existing = files.find(entry.file_id);
 		if (existing != files.end()) {
 			file.pieces = std::move(existing->second.pieces);
-			Cut(file.pieces, entry.truncate_floor, END_OF_FILE);
+			file.active = std::move(existing->second.active);
+			Cut(file, entry.truncate_floor, END_OF_FILE);
 		}
 		file.size = entry.size;
 		file.truncate_floor = entry.size;
@@ -110,16 +111,16 @@ void LayerSpace::ApplyLayer(std::shared_ptr<const LayerReader> layer, uint64_t s
 	}
 	for (uint32_t i = 0; i < index.extents.size(); i++) {
 		auto &extent = index.extents[i];
-		auto &pieces = new_files[extent.file_id].pieces;
-		Cut(pieces, extent.file_offset, extent.file_offset + extent.length);
+		auto &file = new_files[extent.file_id];
+		Cut(file, extent.file_offset, extent.file_offset + extent.length);
 		Piece piece;
 		piece.length = extent.length;
 		piece.layer = layer;
 		piece.extent = i;
-		pieces.emplace(extent.file_offset, std::move(piece));
+		file.pieces.emplace(extent.file_offset, std::move(piece));
 	}
 	for (auto &entry : new_files) {
-		Cut(entry.second.pieces, entry.second.size, END_OF_FILE);
+		Cut(entry.second, entry.second.size, END_OF_FILE);
 	}
 	names = std::move(new_names);
 	files = std::move(new_files);
@@ -127,7 +128,8 @@ void LayerSpace::ApplyLayer(std::shared_ptr<const LayerReader> layer, uint64_t s
 	sealed_layers++;
 }
 
-void LayerSpace::Cut(PieceMap &pieces, uint64_t start, uint64_t end) {
+void LayerSpace::Cut(FileState &file, uint64_t start, uint64_t end) {
+	auto &pieces = file.pieces;
 	if (start >= end) {
 		return;
 	}
@@ -144,12 +146,18 @@ void LayerSpace::Cut(PieceMap &pieces, uint64_t start, uint64_t end) {
 		if (piece_end > end) {
 			// Keep the tail past the cut.
 			pieces.emplace(end, it->second.Advanced(end - piece_start));
+			if (it->second.buffer) {
+				file.active.insert(end);
+			}
 		}
 		if (piece_start < start) {
 			// Keep the head before the cut.
 			it->second.length = start - piece_start;
 			++it;
 		} else {
+			if (it->second.buffer) {
+				file.active.erase(piece_start);
+			}
 			it = pieces.erase(it);
 		}
 	}
@@ -197,7 +205,7 @@ int64_t LayerSpace::Open(const std::string &name, bool create, bool truncate) {
 	if (truncate) {
 		CheckUsable();
 		auto &file = File(entry->second);
-		Cut(file.pieces, 0, END_OF_FILE);
+		Cut(file, 0, END_OF_FILE);
 		file.size = 0;
 		file.truncate_floor = 0;
 		dirty = true;
@@ -291,11 +299,12 @@ void LayerSpace::Write(uint64_t file_id, uint64_t offset, const char *data, uint
 	std::lock_guard<std::mutex> guard(lock);
 	CheckUsable();
 	auto &file = File(file_id);
-	Cut(file.pieces, offset, offset + length);
+	Cut(file, offset, offset + length);
 	Piece piece;
 	piece.length = length;
 	piece.buffer = std::move(buffer);
 	file.pieces.emplace(offset, std::move(piece));
+	file.active.insert(offset);
 	file.size = std::max(file.size, offset + length);
 	active_bytes += length;
 	dirty = true;
@@ -314,7 +323,7 @@ void LayerSpace::Truncate(uint64_t file_id, uint64_t size) {
 	// After a failed seal DuckDB reverts the commit by truncating its WAL, on a path that must not throw. Memory
 	// may follow (nothing of this space is published any more).
 	auto &file = File(file_id);
-	Cut(file.pieces, size, END_OF_FILE);
+	Cut(file, size, END_OF_FILE);
 	file.size = size;
 	file.truncate_floor = std::min(file.truncate_floor, size);
 	dirty = true;
@@ -491,11 +500,9 @@ void LayerSpace::SealLocked() {
 	for (auto &entry : names) {
 		auto &file = File(entry.second);
 		writer.AddFile({entry.second, file.size, file.truncate_floor, entry.first});
-		for (auto &piece : file.pieces) {
-			if (piece.second.buffer) {
-				writer.AddExtent(entry.second, piece.first, piece.second.buffer->data() + piece.second.buffer_offset,
-				                 piece.second.length);
-			}
+		for (auto offset : file.active) {
+			auto &piece = file.pieces.at(offset);
+			writer.AddExtent(entry.second, offset, piece.buffer->data() + piece.buffer_offset, piece.length);
 		}
 	}
 	auto object = writer.Finish();
@@ -522,11 +529,9 @@ void LayerSpace::SealLocked() {
 	for (auto &entry : names) {
 		auto &file = File(entry.second);
 		PieceMap sealed;
-		for (auto &piece : file.pieces) {
-			if (!piece.second.buffer) {
-				continue;
-			}
-			for (uint64_t done = 0; done < piece.second.length; extent_index++) {
+		for (auto offset : file.active) {
+			auto &piece = file.pieces.at(offset);
+			for (uint64_t done = 0; done < piece.length; extent_index++) {
 				auto &extent = extents.at(extent_index);
 				Piece replacement;
 				replacement.length = extent.length;
@@ -539,6 +544,7 @@ void LayerSpace::SealLocked() {
 		for (auto &piece : sealed) {
 			file.pieces[piece.first] = std::move(piece.second);
 		}
+		file.active.clear();
 		file.truncate_floor = file.size;
 	}
 	sealed_layers++;

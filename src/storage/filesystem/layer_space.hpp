@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -116,11 +117,14 @@ private:
 		//! The smallest size since the last seal: older layers' bytes at or past it are gone.
 		uint64_t truncate_floor = 0;
 		PieceMap pieces;
+		//! Offsets of the pieces that hold active bytes: a seal visits these, not every piece of the file (the WAL
+		//! gains a piece per commit, so walking them all made each commit slower than the one before).
+		std::set<uint64_t> active;
 		uint32_t handles = 0;
 		bool removed = false;
 	};
 
-	static void Cut(PieceMap &pieces, uint64_t start, uint64_t end);
+	static void Cut(FileState &file, uint64_t start, uint64_t end);
 	FileState &File(uint64_t file_id);
 	void CheckUsable() const;
 	void ApplyLayer(std::shared_ptr<const LayerReader> layer, uint64_t size_bytes);
