@@ -59,7 +59,7 @@ LayeredDatabaseStore::LayeredDatabaseStore(StorageConfig config_p)
 	}
 	metadata = MakeMetadataStore(config);
 	objects = MakeObjectStore(config);
-	layer_readers = std::make_shared<LayerReaderCache>(objects);
+	layer_readers = std::make_shared<LayerReaderCache>(objects, metadata);
 	heartbeat = std::thread([this]() {
 		std::unique_lock<std::mutex> guard(heartbeat_lock);
 		while (!heartbeat_wakeup.wait_for(guard, std::chrono::milliseconds(LEASE_TTL_MS / 3),
@@ -231,7 +231,10 @@ GarbageReport LayeredDatabaseStore::CollectGarbage(const std::vector<std::string
 	auto unreferenced = metadata->UnreferencedLayers();
 	std::vector<int64_t> deleted;
 	for (auto &layer : unreferenced) {
-		objects->Delete(layer.object_key);
+		if (!layer.inlined) {
+			// An inlined layer's bytes go with its row.
+			objects->Delete(layer.object_key);
+		}
 		deleted.push_back(layer.id);
 		report.deleted_bytes += layer.size_bytes;
 	}

@@ -25,7 +25,7 @@ struct CompactionFixture {
 		fs::create_directories(root);
 		objects = std::make_shared<LocalDirectoryObjectStore>(root + "/objects");
 		metadata = std::make_shared<SqliteMetadataStore>(root + "/metadata.sqlite");
-		readers = std::make_shared<LayerReaderCache>(objects);
+		readers = std::make_shared<LayerReaderCache>(objects, metadata);
 		metadata->CreateDatabase("db");
 	}
 	~CompactionFixture() {
@@ -40,7 +40,7 @@ struct CompactionFixture {
 	std::unique_ptr<LayerSpace> Reader(int64_t snapshot_id) {
 		// A cold cache, as another process would have.
 		auto space =
-		    std::unique_ptr<LayerSpace>(new LayerSpace("db", std::make_shared<LayerReaderCache>(objects), metadata));
+		    std::unique_ptr<LayerSpace>(new LayerSpace("db", std::make_shared<LayerReaderCache>(objects, metadata), metadata));
 		space->Load(snapshot_id);
 		return space;
 	}

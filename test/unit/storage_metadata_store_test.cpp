@@ -434,6 +434,45 @@ TEST_P(MetadataStoreTest, UnreferencedLayersAfterCompactionAndExpiry) {
 	EXPECT_EQ(Keys(store->SnapshotLayers(compacted.id)), (std::vector<std::string> {"db/merged", "db/l3"}));
 }
 
+TEST_P(MetadataStoreTest, InlinedLayersTravelWithTheirRows) {
+	auto lease = Lease("db");
+	auto object = store->PublishSnapshot(lease, 0, Layer("db/layers/object"), TTL);
+	// Every byte value, a NUL among them, so neither store may treat the bytes as text.
+	std::string bytes;
+	for (int i = 0; i < 3 * 256; i++) {
+		bytes.push_back(static_cast<char>(i % 256));
+	}
+	auto inlined = Layer("db/inline/small", bytes.size());
+	inlined.inlined = true;
+	inlined.inline_data = bytes;
+	auto snapshot = store->PublishSnapshot(lease, object.id, inlined, TTL);
+	auto layers = store->SnapshotLayers(snapshot.id);
+	ASSERT_EQ(Keys(layers), (std::vector<std::string> {"db/layers/object", "db/inline/small"}));
+	EXPECT_FALSE(layers[0].inlined);
+	EXPECT_TRUE(layers[1].inlined);
+	EXPECT_EQ(layers[1].size_bytes, bytes.size());
+	EXPECT_TRUE(store->ReadInlineLayer("db/inline/small") == bytes);
+	// An object layer has no inline bytes, and a missing key is an error that names it.
+	for (auto &key : {std::string("db/layers/object"), std::string("db/inline/missing")}) {
+		try {
+			store->ReadInlineLayer(key);
+			FAIL() << key;
+		} catch (duckdb::IOException &ex) {
+			EXPECT_TRUE(Contains(Message(ex), key)) << Message(ex);
+		}
+	}
+	// Garbage collection sees which unreferenced layers were inlined, and forgets their bytes with the row.
+	auto compacted = store->PublishCompaction(lease, snapshot.id, Layer("db/layers/merged"), 0, 2, TTL);
+	WaitPast(compacted.created_at_ms);
+	store->ExpireSnapshots("db", NowMilliseconds() + 1);
+	auto unreferenced = store->UnreferencedLayers();
+	ASSERT_EQ(Keys(unreferenced), (std::vector<std::string> {"db/layers/object", "db/inline/small"}));
+	EXPECT_FALSE(unreferenced[0].inlined);
+	EXPECT_TRUE(unreferenced[1].inlined);
+	store->DeleteLayerRecords({unreferenced[0].id, unreferenced[1].id});
+	EXPECT_THROW(store->ReadInlineLayer("db/inline/small"), duckdb::IOException);
+}
+
 TEST_P(MetadataStoreTest, LongChainsAndConcurrentOpens) {
 	// A fresh backing opened by several stores at once migrates once; all of them work.
 	auto fresh_url = FreshUrl();
@@ -536,11 +575,15 @@ TEST(SqliteMetadataMigrations, OldFileIsMigratedInPlace) {
 	file.Execute(OLD_SCHEMA);
 	{
 		SqliteMetadataStore store(file.path);
-		EXPECT_EQ(file.Versions(), (std::vector<int64_t> {1, 2}));
+		EXPECT_EQ(file.Versions(), (std::vector<int64_t> {1, 2, 3}));
 		// The old data reads as before.
 		EXPECT_EQ(store.ListDatabases(), std::vector<std::string> {"db"});
 		EXPECT_EQ(Keys(store.SnapshotLayers(2)),
 		          (std::vector<std::string> {"db/layers/1-1.layer", "db/layers/1-2.layer"}));
+		// Migration 3: layers from before inlining are objects.
+		for (auto &layer : store.SnapshotLayers(2)) {
+			EXPECT_FALSE(layer.inlined) << layer.object_key;
+		}
 		EXPECT_EQ(store.CurrentFencingToken("db"), 1);
 		// Migration 2's additions work on it: names (unique), holds, expiry.
 		store.NameSnapshot("db", 1, "first");
@@ -556,7 +599,7 @@ TEST(SqliteMetadataMigrations, OldFileIsMigratedInPlace) {
 	}
 	// Reopening applies nothing twice.
 	SqliteMetadataStore again(file.path);
-	EXPECT_EQ(file.Versions(), (std::vector<int64_t> {1, 2}));
+	EXPECT_EQ(file.Versions(), (std::vector<int64_t> {1, 2, 3}));
 	EXPECT_EQ(again.FindNamedSnapshot("db", "first").id, 1);
 }
 

@@ -5,6 +5,7 @@
 #include "storage/object_store/local_directory_object_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -48,7 +49,7 @@ struct Stores {
 		// The previous writer (if any) "crashed": its holder counts as gone.
 		auto lease = metadata->AcquireWriterLease("db", holder, 60000, [](const std::string &) { return true; });
 		auto space = std::unique_ptr<LayerSpace>(
-		    new LayerSpace("db", std::make_shared<LayerReaderCache>(objects), metadata, lease, 60000));
+		    new LayerSpace("db", std::make_shared<LayerReaderCache>(objects, metadata), metadata, lease, 60000));
 		space->Load();
 		return space;
 	}
@@ -172,6 +173,81 @@ TEST(StorageLayerSpace, RandomOperationsSurviveReopen) {
 	EXPECT_GT(space->Stats().sealed_layers, 10u);
 }
 
+TEST(StorageLayerSpace, SmallCommitsAreInlinedInTheMetadataStore) {
+	TempDir dir;
+	Stores stores(dir.path);
+	std::string expected;
+	{
+		auto space = stores.OpenSpace("w1");
+		auto id = space->Open("db.duckdb.wal", true, false);
+		for (int commit = 0; commit < 20; commit++) {
+			std::string record(100 + commit, static_cast<char>('a' + commit));
+			space->Write(id, expected.size(), record.data(), record.size());
+			expected += record;
+			space->Seal();
+			EXPECT_TRUE(ReadAll(*space, "db.duckdb.wal") == expected) << "commit " << commit;
+		}
+		// A commit larger than the limit is an object.
+		std::string big(INLINE_LAYER_LIMIT + 1, 'Z');
+		space->Write(id, expected.size(), big.data(), big.size());
+		expected += big;
+		space->Seal();
+	}
+	// Small commits wrote no object: one object in the store, 20 inlined layers in the metadata.
+	EXPECT_EQ(stores.objects->List("db/").size(), 1u);
+	auto layers = stores.metadata->SnapshotLayers(stores.metadata->LatestSnapshot("db").id);
+	ASSERT_EQ(layers.size(), 21u);
+	for (size_t i = 0; i < 20; i++) {
+		EXPECT_TRUE(layers[i].inlined) << i;
+		EXPECT_EQ(layers[i].object_key.find("db/inline/"), 0u) << layers[i].object_key;
+		EXPECT_LE(layers[i].size_bytes, INLINE_LAYER_LIMIT);
+	}
+	EXPECT_FALSE(layers[20].inlined);
+	// A new writer (and a fresh reader cache) reads every commit back from both stores.
+	auto space = stores.OpenSpace("w2");
+	EXPECT_TRUE(ReadAll(*space, "db.duckdb.wal") == expected);
+}
+
+TEST(StorageLayerSpace, DamagedInlinedLayerIsReportedNotServed) {
+	TempDir dir;
+	Stores stores(dir.path);
+	{
+		auto space = stores.OpenSpace("w1");
+		auto id = space->Open("db.duckdb", true, false);
+		std::string block(4096, 'q');
+		space->Write(id, 0, block.data(), block.size());
+		space->Seal();
+	}
+	auto layers = stores.metadata->SnapshotLayers(stores.metadata->LatestSnapshot("db").id);
+	ASSERT_EQ(layers.size(), 1u);
+	ASSERT_TRUE(layers[0].inlined);
+	{
+		// Flip one byte inside the extent data of the inlined layer's row.
+		sqlite3 *db = nullptr;
+		ASSERT_EQ(sqlite3_open((dir.path + "/metadata.sqlite").c_str(), &db), SQLITE_OK);
+		char *error = nullptr;
+		auto sql = "UPDATE layers SET inline_data = substr(inline_data, 1, 1000) || x'5A' || "
+		           "substr(inline_data, 1002) WHERE object_key = '" +
+		           layers[0].object_key + "'";
+		auto result = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+		std::string message = error ? error : "";
+		sqlite3_free(error);
+		sqlite3_close(db);
+		ASSERT_EQ(result, SQLITE_OK) << message;
+	}
+	auto space = stores.OpenSpace("w2");
+	auto id = space->Open("db.duckdb", false, false);
+	char out[16];
+	try {
+		space->Read(id, 0, sizeof(out), out);
+		FAIL() << "corrupt bytes were served";
+	} catch (duckdb::IOException &ex) {
+		auto message = Message(ex);
+		EXPECT_NE(message.find("database \"db\""), std::string::npos) << message;
+		EXPECT_NE(message.find(layers[0].object_key), std::string::npos) << message;
+	}
+}
+
 TEST(StorageLayerSpace, StaleWriterCannotPublish) {
 	TempDir dir;
 	Stores stores(dir.path);
@@ -191,7 +267,7 @@ TEST(StorageLayerSpace, StaleWriterCannotPublish) {
 	// And it refuses further writes rather than pretending.
 	EXPECT_THROW(old_writer->Write(id, 0, "x", 1), duckdb::IOException);
 	auto space = std::unique_ptr<LayerSpace>(
-	    new LayerSpace("db", std::make_shared<LayerReaderCache>(stores.objects), stores.metadata, new_writer, 60000));
+	    new LayerSpace("db", std::make_shared<LayerReaderCache>(stores.objects, stores.metadata), stores.metadata, new_writer, 60000));
 	space->Load();
 	EXPECT_EQ(ReadAll(*space, "db.duckdb"), "committed");
 }
@@ -202,7 +278,8 @@ TEST(StorageLayerSpace, CorruptLayerIsReportedNotServed) {
 	{
 		auto space = stores.OpenSpace("w1");
 		auto id = space->Open("db.duckdb", true, false);
-		std::string block(8192, 'q');
+		// Larger than INLINE_LAYER_LIMIT, so the layer is an object in the object store.
+		std::string block(2 * INLINE_LAYER_LIMIT, 'q');
 		space->Write(id, 0, block.data(), block.size());
 		space->Seal();
 	}

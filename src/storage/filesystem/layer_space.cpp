@@ -34,8 +34,8 @@ LayerSpace::LayerSpace(std::string database_p, std::shared_ptr<LayerReaderCache>
     : database(std::move(database_p)), layers(std::move(layers_p)), metadata(std::move(metadata_p)), read_only(true) {
 }
 
-std::shared_ptr<const LayerReader> LayerSpace::OpenLayer(const std::string &object_key) {
-	return layers->Open(database, object_key);
+std::shared_ptr<const LayerReader> LayerSpace::OpenLayer(const std::string &object_key, bool inlined) {
+	return layers->Open(database, object_key, inlined);
 }
 
 void LayerSpace::Load(int64_t wanted_snapshot) {
@@ -51,7 +51,7 @@ void LayerSpace::Load(int64_t wanted_snapshot) {
 		return;
 	}
 	for (auto &layer : metadata->SnapshotLayers(snapshot.id)) {
-		ApplyLayer(OpenLayer(layer.object_key), layer.size_bytes);
+		ApplyLayer(OpenLayer(layer.object_key, layer.inlined), layer.size_bytes);
 	}
 	AdoptFileNames();
 }
@@ -384,11 +384,11 @@ void LayerSpace::Seal() {
 	}
 }
 
-std::string LayerSpace::NextLayerKeyLocked() {
+std::string LayerSpace::NextLayerKeyLocked(bool inlined) {
 	char sequence[64];
 	std::snprintf(sequence, sizeof(sequence), "%010lld-%010llu", (long long)lease.fencing_token,
 	              (unsigned long long)++seal_sequence);
-	return database + "/layers/" + sequence + ".layer";
+	return database + (inlined ? "/inline/" : "/layers/") + sequence + ".layer";
 }
 
 void LayerSpace::SetSealListener(std::function<void(size_t)> listener) {
@@ -418,7 +418,7 @@ CompactionPlan LayerSpace::PlanCompaction(size_t min_layers) {
 	for (auto i = first; i < stack.size(); i++) {
 		plan.run.push_back(stack[i].first);
 	}
-	plan.object_key = NextLayerKeyLocked();
+	plan.object_key = NextLayerKeyLocked(false);
 	return plan;
 }
 
@@ -429,7 +429,7 @@ bool LayerSpace::Compact(const CompactionPlan &plan) {
 	// Layers are immutable, so the merge reads them without the lock.
 	auto object = MergeLayers(plan.run);
 	layers->Objects().Put(plan.object_key, object);
-	auto merged = OpenLayer(plan.object_key);
+	auto merged = OpenLayer(plan.object_key, false);
 	std::lock_guard<std::mutex> guard(lock);
 	bool same_run = plan.first_position + plan.run.size() <= stack.size();
 	for (size_t i = 0; same_run && i < plan.run.size(); i++) {
@@ -505,25 +505,33 @@ void LayerSpace::SealLocked() {
 			writer.AddExtent(entry.second, offset, piece.buffer->data() + piece.buffer_offset, piece.length);
 		}
 	}
-	auto object = writer.Finish();
-	auto key = NextLayerKeyLocked();
+	auto object = std::make_shared<const std::string>(writer.Finish());
+	auto object_size = object->size();
+	// A small layer travels inside the metadata transaction: one durable write for the whole commit.
+	bool inlined = object_size <= INLINE_LAYER_LIMIT;
+	auto key = NextLayerKeyLocked(inlined);
 	try {
-		// 2. The layer, complete and durable, before anything refers to it.
-		layers->Objects().Put(key, object);
-		// 3. One metadata transaction: fencing check + snapshot. Only now is the commit durable.
 		LayerRecord record;
 		record.object_key = key;
-		record.size_bytes = object.size();
+		record.size_bytes = object_size;
+		record.inlined = inlined;
+		if (inlined) {
+			record.inline_data = *object;
+		} else {
+			// 2. The layer, complete and durable, before anything refers to it.
+			layers->Objects().Put(key, *object);
+		}
+		// 3. One metadata transaction: fencing check + snapshot. Only now is the commit durable.
 		auto snapshot = metadata->PublishSnapshot(lease, snapshot_id, record, lease_ttl_ms);
 		snapshot_id = snapshot.id;
 	} catch (std::exception &ex) {
 		failure = duckdb::ErrorData(ex).RawMessage();
 		throw duckdb::IOException("database \"%s\": cannot seal layer \"%s\": %s", database, key, failure);
 	}
-	// 4. Serve the sealed bytes from the layer from now on, and drop the active copies. Reading the index back
-	// also checks the object just written.
-	auto layer = OpenLayer(key);
-	stack.emplace_back(layer, object.size());
+	// 4. Serve the sealed bytes from the layer from now on, and drop the active copies. Reading an object's index
+	// back also checks the object just written; an inlined layer is read from the bytes just published.
+	auto layer = inlined ? layers->OpenInlined(database, key, object) : OpenLayer(key, false);
+	stack.emplace_back(layer, object_size);
 	uint32_t extent_index = 0;
 	auto &extents = layer->Index().extents;
 	for (auto &entry : names) {

@@ -128,11 +128,12 @@ private:
 	FileState &File(uint64_t file_id);
 	void CheckUsable() const;
 	void ApplyLayer(std::shared_ptr<const LayerReader> layer, uint64_t size_bytes);
-	std::string NextLayerKeyLocked();
+	//! A new layer's key: "<db>/layers/..." for objects, "<db>/inline/..." for layers kept in the metadata store.
+	std::string NextLayerKeyLocked(bool inlined);
 	void AdoptFileNames();
 	void SealLocked();
 	void DropIfUnused(uint64_t file_id);
-	std::shared_ptr<const LayerReader> OpenLayer(const std::string &object_key);
+	std::shared_ptr<const LayerReader> OpenLayer(const std::string &object_key, bool inlined);
 
 	std::string database;
 	std::shared_ptr<LayerReaderCache> layers;

@@ -20,7 +20,16 @@ struct LayerRecord {
 	int64_t id = 0;
 	std::string object_key;
 	uint64_t size_bytes = 0;
+	//! The layer's bytes live in the metadata store itself, not in the object store (see InlineLayerLimit).
+	bool inlined = false;
+	//! When publishing an inlined layer: its bytes, stored in the same transaction as the snapshot.
+	std::string inline_data;
 };
+
+//! Layers up to this size are stored inline in the metadata store: a small commit (a single-row INSERT's WAL
+//! append) then costs one metadata transaction, instead of an object write, its fsyncs (or an S3 PUT) and that
+//! transaction. Compaction merges them into object-store layers.
+constexpr uint64_t INLINE_LAYER_LIMIT = 64 * 1024;
 
 struct SnapshotRecord {
 	int64_t id = 0;
@@ -69,10 +78,12 @@ public:
 	virtual std::vector<SnapshotRecord> ListSnapshots(const std::string &database) = 0;
 	//! The ordered layer list of a snapshot, oldest first.
 	virtual std::vector<LayerRecord> SnapshotLayers(int64_t snapshot_id) = 0;
+	//! The bytes of an inlined layer; throws IOException when no inlined layer has this key.
+	virtual std::string ReadInlineLayer(const std::string &object_key) = 0;
 
 	//! In one transaction: checks that lease's token is the database's current one and that parent is still
-	//! the newest snapshot, records the layer, and adds a snapshot = parent's layers + this layer. Throws
-	//! IOException (and changes nothing) when either check fails.
+	//! the newest snapshot, records the layer (with its bytes when layer.inlined), and adds a snapshot = parent's
+	//! layers + this layer. Throws IOException (and changes nothing) when either check fails.
 	virtual SnapshotRecord PublishSnapshot(const WriterLease &lease, int64_t parent, const LayerRecord &layer,
 	                                       int64_t ttl_ms) = 0;
 

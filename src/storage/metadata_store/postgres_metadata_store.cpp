@@ -33,9 +33,33 @@ std::vector<LayerRecord> ReadLayers(const PostgresResult &rows) {
 		layer.id = rows.Integer(row, 0);
 		layer.object_key = rows.Text(row, 1);
 		layer.size_bytes = static_cast<uint64_t>(rows.Integer(row, 2));
+		layer.inlined = rows.Text(row, 3) == "t";
 		layers.push_back(std::move(layer));
 	}
 	return layers;
+}
+
+//! Parameters travel as text, so an inlined layer's bytes travel as hex (decode($n, 'hex') on the server side).
+std::string HexEncode(const std::string &bytes) {
+	static const char *DIGITS = "0123456789abcdef";
+	std::string hex;
+	hex.reserve(bytes.size() * 2);
+	for (unsigned char byte : bytes) {
+		hex.push_back(DIGITS[byte >> 4]);
+		hex.push_back(DIGITS[byte & 15]);
+	}
+	return hex;
+}
+
+std::string HexDecode(const std::string &hex) {
+	auto nibble = [](char c) -> int {
+		return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+	};
+	std::string bytes(hex.size() / 2, '\0');
+	for (size_t i = 0; i < bytes.size(); i++) {
+		bytes[i] = static_cast<char>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
+	}
+	return bytes;
 }
 
 //! The base chain of snapshot $1: together their snapshot_layers rows are its whole list, each position once.
@@ -189,7 +213,8 @@ std::vector<SnapshotRecord> PostgresMetadataStore::ListSnapshots(const std::stri
 std::vector<LayerRecord> PostgresMetadataStore::SnapshotLayers(int64_t snapshot_id) {
 	return Run(true, [&]() {
 		return ReadLayers(connection->Execute(std::string(CHAIN) +
-		                                          "SELECT l.id, l.object_key, l.size_bytes FROM chain "
+		                                          "SELECT l.id, l.object_key, l.size_bytes, l.inline_data IS NOT NULL "
+		                                          "FROM chain "
 		                                          "JOIN snapshot_layers sl ON sl.snapshot = chain.id "
 		                                          "JOIN layers l ON l.id = sl.layer ORDER BY sl.position",
 		                                      {snapshot_id}));
@@ -214,9 +239,10 @@ SnapshotRecord PostgresMetadataStore::CheckWriterLocked(const WriterLease &lease
 
 int64_t PostgresMetadataStore::InsertLayerLocked(const std::string &database, const LayerRecord &layer, int64_t now) {
 	return connection
-	    ->Execute("INSERT INTO layers (database, object_key, size_bytes, created_at) "
-	              "VALUES ($1::text, $2::text, $3::bigint, $4::bigint) RETURNING id",
-	              {database, layer.object_key, static_cast<int64_t>(layer.size_bytes), now})
+	    ->Execute("INSERT INTO layers (database, object_key, size_bytes, created_at, inline_data) "
+	              "VALUES ($1::text, $2::text, $3::bigint, $4::bigint, decode(NULLIF($5::text, ''), 'hex')) RETURNING id",
+	              {database, layer.object_key, static_cast<int64_t>(layer.size_bytes), now,
+	               layer.inlined ? HexEncode(layer.inline_data) : std::string()})
 	    .Integer(0, 0);
 }
 
@@ -434,7 +460,8 @@ uint64_t PostgresMetadataStore::ExpireSnapshots(const std::string &database, int
 
 std::vector<LayerRecord> PostgresMetadataStore::UnreferencedLayers() {
 	return Run(true, [&]() {
-		return ReadLayers(connection->Execute("SELECT id, object_key, size_bytes FROM layers l WHERE NOT EXISTS "
+		return ReadLayers(connection->Execute("SELECT id, object_key, size_bytes, inline_data IS NOT NULL FROM layers l "
+		                                      "WHERE NOT EXISTS "
 		                                      "(SELECT 1 FROM snapshot_layers sl WHERE sl.layer = l.id) ORDER BY id"));
 	});
 }
@@ -448,6 +475,19 @@ void PostgresMetadataStore::DeleteLayerRecords(const std::vector<int64_t> &layer
 		                    "(SELECT 1 FROM snapshot_layers sl WHERE sl.layer = l.id)",
 		                    {PostgresParam::BigintArray(layer_ids)});
 	});
+}
+
+std::string PostgresMetadataStore::ReadInlineLayer(const std::string &object_key) {
+	auto hex = Run(true, [&]() {
+		auto rows = connection->Execute(
+		    "SELECT encode(inline_data, 'hex') FROM layers WHERE object_key = $1::text AND inline_data IS NOT NULL",
+		    {object_key});
+		if (rows.Rows() == 0) {
+			throw duckdb::IOException("metadata store %s has no inlined layer \"%s\"", Describe(), object_key);
+		}
+		return rows.Text(0, 0);
+	});
+	return HexDecode(hex);
 }
 
 bool PostgresMetadataStore::IsLayerRecorded(const std::string &object_key) {

@@ -39,6 +39,7 @@ public:
 	SnapshotRecord LatestSnapshot(const std::string &database) override;
 	std::vector<SnapshotRecord> ListSnapshots(const std::string &database) override;
 	std::vector<LayerRecord> SnapshotLayers(int64_t snapshot_id) override;
+	std::string ReadInlineLayer(const std::string &object_key) override;
 	SnapshotRecord PublishSnapshot(const WriterLease &lease, int64_t parent, const LayerRecord &layer,
 	                               int64_t ttl_ms) override;
 	SnapshotRecord GetSnapshot(const std::string &database, int64_t snapshot_id) override;

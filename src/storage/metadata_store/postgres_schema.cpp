@@ -67,6 +67,10 @@ CREATE TABLE IF NOT EXISTS snapshot_holds (
 );
 CREATE INDEX IF NOT EXISTS snapshot_holds_by_snapshot ON snapshot_holds(snapshot);
 )"},
+	    // Small layers stored inline (NULL: the layer is an object in the object store).
+	    {3, R"(
+ALTER TABLE layers ADD COLUMN IF NOT EXISTS inline_data BYTEA;
+)"},
 	};
 	return migrations;
 }

@@ -25,6 +25,7 @@ std::vector<LayerRecord> ReadLayers(SqliteStatement &query) {
 		layer.id = query.Integer(0);
 		layer.object_key = query.Text(1);
 		layer.size_bytes = static_cast<uint64_t>(query.Integer(2));
+		layer.inlined = query.Integer(3) != 0;
 		layers.push_back(std::move(layer));
 	}
 	return layers;
@@ -195,11 +196,20 @@ std::vector<SnapshotRecord> SqliteMetadataStore::ListSnapshots(const std::string
 std::vector<LayerRecord> SqliteMetadataStore::SnapshotLayers(int64_t snapshot_id) {
 	std::lock_guard<std::mutex> guard(lock);
 	SqliteStatement query(db, std::string(CHAIN) +
-	                              "SELECT l.id, l.object_key, l.size_bytes FROM chain "
+	                              "SELECT l.id, l.object_key, l.size_bytes, l.inline_data IS NOT NULL FROM chain "
 	                              "JOIN snapshot_layers sl ON sl.snapshot = chain.id JOIN layers l ON l.id = sl.layer "
 	                              "ORDER BY sl.position");
 	query.Bind(1, snapshot_id);
 	return ReadLayers(query);
+}
+
+std::string SqliteMetadataStore::ReadInlineLayer(const std::string &object_key) {
+	std::lock_guard<std::mutex> guard(lock);
+	SqliteStatement query(db, "SELECT inline_data FROM layers WHERE object_key = ?1 AND inline_data IS NOT NULL");
+	if (!query.Bind(1, object_key).Step()) {
+		throw duckdb::IOException("metadata store \"%s\" has no inlined layer \"%s\"", path, object_key);
+	}
+	return query.Blob(0);
 }
 
 SnapshotRecord SqliteMetadataStore::CheckWriterLocked(const WriterLease &lease, int64_t parent) {
@@ -219,10 +229,10 @@ SnapshotRecord SqliteMetadataStore::CheckWriterLocked(const WriterLease &lease, 
 }
 
 int64_t SqliteMetadataStore::InsertLayerLocked(const std::string &database, const LayerRecord &layer, int64_t now) {
-	SqliteStatement insert(db, "INSERT INTO layers (database, object_key, size_bytes, created_at) "
-	                           "VALUES (?1, ?2, ?3, ?4)");
+	SqliteStatement insert(db, "INSERT INTO layers (database, object_key, size_bytes, created_at, inline_data) "
+	                           "VALUES (?1, ?2, ?3, ?4, ?5)");
 	insert.Bind(1, database).Bind(2, layer.object_key).Bind(3, static_cast<int64_t>(layer.size_bytes));
-	insert.Bind(4, now).Run();
+	insert.Bind(4, now).BindBlobOrNull(5, layer.inlined ? layer.inline_data : std::string()).Run();
 	return sqlite3_last_insert_rowid(db);
 }
 
@@ -438,7 +448,7 @@ uint64_t SqliteMetadataStore::ExpireSnapshots(const std::string &database, int64
 
 std::vector<LayerRecord> SqliteMetadataStore::UnreferencedLayers() {
 	std::lock_guard<std::mutex> guard(lock);
-	SqliteStatement query(db, "SELECT id, object_key, size_bytes FROM layers l WHERE NOT EXISTS "
+	SqliteStatement query(db, "SELECT id, object_key, size_bytes, inline_data IS NOT NULL FROM layers l WHERE NOT EXISTS "
 	                          "(SELECT 1 FROM snapshot_layers sl WHERE sl.layer = l.id) ORDER BY id");
 	return ReadLayers(query);
 }

@@ -26,6 +26,15 @@ SqliteStatement &SqliteStatement::Bind(int index, const std::string &value) {
 	return *this;
 }
 
+SqliteStatement &SqliteStatement::BindBlobOrNull(int index, const std::string &value) {
+	if (value.empty()) {
+		sqlite3_bind_null(statement, index);
+	} else {
+		sqlite3_bind_blob(statement, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+	}
+	return *this;
+}
+
 bool SqliteStatement::Step() {
 	auto result = sqlite3_step(statement);
 	if (result == SQLITE_ROW) {
@@ -50,6 +59,16 @@ int64_t SqliteStatement::Integer(int column) {
 std::string SqliteStatement::Text(int column) {
 	auto text = sqlite3_column_text(statement, column);
 	return text ? std::string(reinterpret_cast<const char *>(text)) : std::string();
+}
+
+std::string SqliteStatement::Blob(int column) {
+	auto data = sqlite3_column_blob(statement, column);
+	auto size = sqlite3_column_bytes(statement, column);
+	return data ? std::string(static_cast<const char *>(data), static_cast<size_t>(size)) : std::string();
+}
+
+bool SqliteStatement::IsNull(int column) {
+	return sqlite3_column_type(statement, column) == SQLITE_NULL;
 }
 
 SqliteTransaction::SqliteTransaction(sqlite3 *db_p) : db(db_p) {

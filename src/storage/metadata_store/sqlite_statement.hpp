@@ -27,12 +27,16 @@ public:
 
 	SqliteStatement &Bind(int index, int64_t value);
 	SqliteStatement &Bind(int index, const std::string &value);
+	//! Binds value as a BLOB, or NULL when value is empty.
+	SqliteStatement &BindBlobOrNull(int index, const std::string &value);
 	//! True while there is a row.
 	bool Step();
 	//! Runs the statement to completion and returns how many rows it changed.
 	int64_t Run();
 	int64_t Integer(int column);
 	std::string Text(int column);
+	std::string Blob(int column);
+	bool IsNull(int column);
 
 private:
 	sqlite3 *db;
