@@ -57,7 +57,12 @@ def test_postgres_metadata_survives_restart_and_lists_snapshots(protocol_stubs, 
     assert not (data_dir / "metadata.sqlite").exists()
     snapshots = pg_snapshot_count(pg)
     assert snapshots >= 3
-    assert pg.sql("SELECT max(version) FROM schema_migrations", database="openduck_meta") == "2\n"
+    assert pg.sql("SELECT max(version) FROM schema_migrations", database="openduck_meta") == "3\n"
+    # The single-row INSERT's commit is small: its layer is inlined in PostgreSQL, with no object behind it.
+    inlined = pg.sql("SELECT object_key FROM layers WHERE database = 'mydb' AND inline_data IS NOT NULL",
+                     database="openduck_meta").split()
+    assert inlined and all(key.startswith("mydb/inline/") for key in inlined)
+    assert not (data_dir / "objects" / "mydb" / "inline").exists()
 
     listing = subprocess.run(
         [str(helpers.SERVER_BINARY), "snapshot", "list", "--metadata", pg.url(), "--data-dir", str(data_dir), "mydb"],

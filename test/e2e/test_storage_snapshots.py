@@ -44,6 +44,14 @@ def layer_objects(data_dir: Path, database: str = "mydb"):
     return sorted(p.name for p in (data_dir / "objects" / database / "layers").glob("*.layer"))
 
 
+def layer_rows(data_dir: Path, database: str = "mydb"):
+    """(layer rows, of which inlined) in the metadata store."""
+    with sqlite3.connect(f"file:{data_dir / 'metadata.sqlite'}?mode=ro", uri=True) as meta:
+        return meta.execute(
+            "SELECT count(*), count(inline_data) FROM layers WHERE database = ?", (database,)
+        ).fetchone()
+
+
 def newest_layer_count(data_dir: Path, database: str = "mydb") -> int:
     with sqlite3.connect(f"file:{data_dir / 'metadata.sqlite'}?mode=ro", uri=True) as meta:
         return meta.execute(
@@ -296,12 +304,19 @@ def test_compaction_keeps_every_snapshot_readable_and_gc_respects_retention(serv
         assert past.execute(f"SELECT count(*), sum(v) FROM p{value}.t").fetchone() == (
             value + 1, sum(range(value + 1))), value
         past.close()
-    # Collect: unnamed old snapshots go, the newest stays, and layers nothing lists any more are deleted.
-    objects_before = len(layer_objects(data_dir))
+    # Collect: unnamed old snapshots go, the newest stays, and layers nothing lists any more are deleted: the
+    # single-row commits' inlined layers (now merged into objects by compaction) and merged objects that a later
+    # merge replaced.
+    rows_before, inlined_before = layer_rows(data_dir)
+    assert inlined_before > 0
+    objects_before = set(layer_objects(data_dir))
     gc = openduck_cli("gc", "--data-dir", str(data_dir), "--retention", "0s")
     assert gc.returncode == 0, gc.stderr
     assert "expired" in gc.stdout
-    assert len(layer_objects(data_dir)) < objects_before
+    rows_after, inlined_after = layer_rows(data_dir)
+    assert rows_after < rows_before and inlined_after < inlined_before
+    assert set(layer_objects(data_dir)) <= objects_before
+    assert len(layer_objects(data_dir)) == rows_after - inlined_after
     assert con.execute("SELECT count(*) FROM cloud.t").fetchone()[0] == 60
     helpers.assert_error(lambda: client_factory(server, alias="gone", snapshot=str(snapshots[5])), "no snapshot")
 
