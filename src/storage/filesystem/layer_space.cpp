@@ -399,7 +399,8 @@ void LayerSpace::SetSealListener(std::function<void(size_t)> listener) {
 CompactionPlan LayerSpace::PlanCompaction(size_t min_layers) {
 	std::lock_guard<std::mutex> guard(lock);
 	CompactionPlan plan;
-	if (read_only || !failure.empty() || stack.size() < std::max<size_t>(min_layers, 2)) {
+	// A space mid-commit cannot take the result (Compact would refuse it): merge when it is settled.
+	if (read_only || dirty || !failure.empty() || stack.size() < std::max<size_t>(min_layers, 2)) {
 		return plan;
 	}
 	// Grow the run downwards while the next layer is at most twice what the run holds: recent small layers
@@ -460,7 +461,14 @@ bool LayerSpace::Compact(const CompactionPlan &plan) {
 	new_stack.emplace_back(merged, object.size());
 	new_stack.insert(new_stack.end(),
 	                 stack.begin() + static_cast<std::ptrdiff_t>(plan.first_position + plan.run.size()), stack.end());
+	snapshot_id = snapshot.id;
+	if (RepointAtMerged(plan, merged)) {
+		stack = std::move(new_stack);
+		sealed_layers = stack.size();
+		return true;
+	}
 	// Rebuild the map from the new list (indexes are in memory), keeping the open handles' counts.
+	compaction_rebuilds++;
 	std::unordered_map<uint64_t, uint32_t> handles;
 	for (auto &entry : files) {
 		handles[entry.first] = entry.second.handles;
@@ -478,7 +486,84 @@ bool LayerSpace::Compact(const CompactionPlan &plan) {
 			file->second.handles = entry.second;
 		}
 	}
-	snapshot_id = snapshot.id;
+	return true;
+}
+
+bool LayerSpace::ReadsFromRun(const std::unordered_set<const LayerReader *> &run, uint64_t file_id, uint64_t start,
+                              uint64_t end) {
+	auto file = files.find(file_id);
+	if (file == files.end()) {
+		return false;
+	}
+	auto &pieces = file->second.pieces;
+	auto it = pieces.upper_bound(start);
+	if (it != pieces.begin() && std::prev(it)->first + std::prev(it)->second.length > start) {
+		--it;
+	}
+	for (; it != pieces.end() && it->first < end; ++it) {
+		if (it->second.layer && run.count(it->second.layer.get())) {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool LayerSpace::RepointAtMerged(const CompactionPlan &plan, const std::shared_ptr<const LayerReader> &merged) {
+	std::unordered_set<const LayerReader *> run;
+	for (auto &layer : plan.run) {
+		run.insert(layer.get());
+	}
+	// The merged layer holds, at the same offsets, every byte of the run that is still visible; so each piece that
+	// reads the run lies within merged extents, and is cut along them.
+	auto &extents = merged->Index().extents;
+	for (uint32_t extent_index = 0; extent_index < extents.size(); extent_index++) {
+		auto &extent = extents[extent_index];
+		auto file = files.find(extent.file_id);
+		if (file == files.end()) {
+			continue;
+		}
+		auto &pieces = file->second.pieces;
+		auto start = extent.file_offset;
+		auto end = start + extent.length;
+		auto it = pieces.upper_bound(start);
+		if (it != pieces.begin() && std::prev(it)->first + std::prev(it)->second.length > start) {
+			--it;
+		}
+		while (it != pieces.end() && it->first < end) {
+			auto piece_start = it->first;
+			auto piece_end = piece_start + it->second.length;
+			if (!it->second.layer || !run.count(it->second.layer.get())) {
+				++it;
+				continue;
+			}
+			auto from = std::max(piece_start, start);
+			auto to = std::min(piece_end, end);
+			Piece replacement;
+			replacement.length = to - from;
+			replacement.layer = merged;
+			replacement.extent = extent_index;
+			replacement.skip = from - start;
+			if (piece_end > to) {
+				// The tail lies in the next merged extent.
+				pieces.emplace(to, it->second.Advanced(to - piece_start));
+			}
+			if (piece_start < from) {
+				it->second.length = from - piece_start;
+				pieces.emplace(from, std::move(replacement));
+			} else {
+				it->second = std::move(replacement);
+			}
+			it = pieces.lower_bound(to);
+		}
+	}
+	// Every piece that read the run lies within one of its extents: none may read it any more.
+	for (auto &layer : plan.run) {
+		for (auto &extent : layer->Index().extents) {
+			if (ReadsFromRun(run, extent.file_id, extent.file_offset, extent.file_offset + extent.length)) {
+				return false;
+			}
+		}
+	}
 	return true;
 }
 
@@ -568,6 +653,7 @@ LayerSpaceStats LayerSpace::Stats() {
 	stats.seals = seals;
 	stats.snapshot_id = snapshot_id;
 	stats.active_bytes = active_bytes;
+	stats.compaction_rebuilds = compaction_rebuilds;
 	return stats;
 }
 

@@ -22,6 +22,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace openduck {
@@ -39,6 +40,9 @@ struct LayerSpaceStats {
 	uint64_t seals = 0;
 	int64_t snapshot_id = 0;
 	uint64_t active_bytes = 0;
+	//! Compactions that had to rebuild the extent map from every layer (re-pointing the pieces found a piece it
+	//! could not account for). Zero in a healthy space.
+	uint64_t compaction_rebuilds = 0;
 };
 
 class LayerSpace {
@@ -132,6 +136,11 @@ private:
 	std::string NextLayerKeyLocked(bool inlined);
 	void AdoptFileNames();
 	void SealLocked();
+	//! After a compaction: points every piece that reads a layer of plan's run at merged instead, in time
+	//! proportional to the run's extents (not the database's). False when a piece still reads the run.
+	bool RepointAtMerged(const CompactionPlan &plan, const std::shared_ptr<const LayerReader> &merged);
+	bool ReadsFromRun(const std::unordered_set<const LayerReader *> &run, uint64_t file_id, uint64_t start,
+	                  uint64_t end);
 	void DropIfUnused(uint64_t file_id);
 	std::shared_ptr<const LayerReader> OpenLayer(const std::string &object_key, bool inlined);
 
@@ -151,6 +160,7 @@ private:
 	uint64_t seals = 0;
 	uint64_t seal_sequence = 0;
 	uint64_t active_bytes = 0;
+	uint64_t compaction_rebuilds = 0;
 	//! Something changed since the last seal.
 	bool dirty = false;
 	//! A seal failed: memory is ahead of anything durable, so nothing more may be published.
