@@ -2,7 +2,9 @@
 
 #include "duckdb/function/table/arrow.hpp"
 #include "duckdb/main/client_context.hpp"
+#include "duckdb/execution/execution_context.hpp"
 #include "duckdb/main/extension/extension_loader.hpp"
+#include "duckdb/parallel/task_scheduler.hpp"
 #include "server/upload_source.hpp"
 
 namespace openduck {
@@ -29,18 +31,29 @@ struct UploadBindData : public duckdb::TableFunctionData {
 	}
 };
 
+//! The batches of one upload, handed out in arrival order. Each thread converts and inserts the batches it took;
+//! their batch indexes let DuckDB keep the rows in the order the client sent them (a batch insert), so a large
+//! upload is stored by every thread while the order is kept.
 struct UploadScanState : public duckdb::GlobalTableFunctionState {
-	explicit UploadScanState(duckdb::ClientContext &context)
-	    : scan(duckdb::make_uniq<duckdb::ArrowArrayWrapper>(), context) {
+	explicit UploadScanState(idx_t max_threads_p) : max_threads(max_threads_p) {
 	}
-	//! The rows come in the order the client sent them, from one gRPC call: one thread reads.
 	idx_t MaxThreads() const override {
-		return 1;
+		return max_threads;
 	}
 
+	idx_t max_threads;
+	//! Guards taking the next batch (reading the call, in order) and its index.
 	std::mutex lock;
-	duckdb::ArrowScanLocalState scan;
+	idx_t next_batch_index = 0;
 	bool finished = false;
+	duckdb::vector<duckdb::column_t> column_ids;
+};
+
+struct UploadLocalState : public duckdb::LocalTableFunctionState {
+	explicit UploadLocalState(duckdb::ClientContext &context)
+	    : scan(duckdb::make_uniq<duckdb::ArrowArrayWrapper>(), context) {
+	}
+	duckdb::ArrowScanLocalState scan;
 };
 
 duckdb::unique_ptr<duckdb::FunctionData> UploadBind(duckdb::ClientContext &context,
@@ -71,37 +84,57 @@ duckdb::unique_ptr<duckdb::GlobalTableFunctionState> UploadInit(duckdb::ClientCo
                                                                 duckdb::TableFunctionInitInput &input) {
 	auto &bind_data = input.bind_data->Cast<UploadBindData>();
 	bind_data.source->Claim();
-	auto state = duckdb::make_uniq<UploadScanState>(context);
+	auto threads = static_cast<idx_t>(duckdb::TaskScheduler::GetScheduler(context).NumberOfThreads());
+	auto state = duckdb::make_uniq<UploadScanState>(duckdb::MaxValue<idx_t>(threads, 1));
 	// Only the columns the query uses are converted (projection pushdown); the record batches
 	// still hold all of them.
-	state->scan.column_ids = input.column_ids;
+	state->column_ids = input.column_ids;
 	return std::move(state);
+}
+
+duckdb::unique_ptr<duckdb::LocalTableFunctionState> UploadInitLocal(duckdb::ExecutionContext &context,
+                                                                    duckdb::TableFunctionInitInput &input,
+                                                                    duckdb::GlobalTableFunctionState *global_state) {
+	auto local = duckdb::make_uniq<UploadLocalState>(context.client);
+	local->scan.column_ids = global_state->Cast<UploadScanState>().column_ids;
+	return std::move(local);
+}
+
+//! Takes the next batch of the call for this thread; false once the stream ended.
+bool TakeNextBatch(const UploadBindData &bind_data, UploadScanState &state, duckdb::ArrowScanLocalState &scan) {
+	auto batch = duckdb::make_uniq<duckdb::ArrowArrayWrapper>();
+	{
+		std::lock_guard<std::mutex> guard(state.lock);
+		if (state.finished) {
+			return false;
+		}
+		if (!bind_data.source->NextBatch(batch->arrow_array)) {
+			state.finished = true;
+			return false;
+		}
+		scan.batch_index = state.next_batch_index++;
+	}
+	auto columns = bind_data.arrow_table->GetColumns().size();
+	if (batch->arrow_array.n_children != static_cast<int64_t>(columns)) {
+		throw duckdb::InvalidInputException("openduck_upload(): a record batch has %lld columns, the schema %llu",
+		                                    static_cast<long long>(batch->arrow_array.n_children),
+		                                    static_cast<unsigned long long>(columns));
+	}
+	// The previous batch stays alive as long as vectors of earlier chunks still point into it.
+	scan.chunk = duckdb::shared_ptr<duckdb::ArrowArrayWrapper>(batch.release());
+	scan.Reset();
+	return true;
 }
 
 void UploadScan(duckdb::ClientContext &context, duckdb::TableFunctionInput &input, duckdb::DataChunk &output) {
 	auto &bind_data = input.bind_data->Cast<UploadBindData>();
 	auto &state = input.global_state->Cast<UploadScanState>();
-	std::lock_guard<std::mutex> guard(state.lock);
-	if (state.finished) {
-		return;
-	}
-	auto &scan = state.scan;
+	auto &scan = input.local_state->Cast<UploadLocalState>().scan;
 	auto &current = scan.chunk->arrow_array;
 	if (!current.release || scan.chunk_offset >= static_cast<idx_t>(current.length)) {
-		auto batch = duckdb::make_uniq<duckdb::ArrowArrayWrapper>();
-		if (!bind_data.source->NextBatch(batch->arrow_array)) {
-			state.finished = true;
+		if (!TakeNextBatch(bind_data, state, scan)) {
 			return;
 		}
-		auto columns = bind_data.arrow_table->GetColumns().size();
-		if (batch->arrow_array.n_children != static_cast<int64_t>(columns)) {
-			throw duckdb::InvalidInputException("openduck_upload(): a record batch has %lld columns, the schema %llu",
-			                                    static_cast<long long>(batch->arrow_array.n_children),
-			                                    static_cast<unsigned long long>(columns));
-		}
-		// The previous batch stays alive as long as vectors of earlier chunks still point into it.
-		scan.chunk = duckdb::shared_ptr<duckdb::ArrowArrayWrapper>(batch.release());
-		scan.Reset();
 	}
 	auto &batch = scan.chunk->arrow_array;
 	auto count = duckdb::MinValue<idx_t>(STANDARD_VECTOR_SIZE, static_cast<idx_t>(batch.length) - scan.chunk_offset);
@@ -112,11 +145,20 @@ void UploadScan(duckdb::ClientContext &context, duckdb::TableFunctionInput &inpu
 	output.Verify();
 }
 
+duckdb::OperatorPartitionData UploadPartitionData(duckdb::ClientContext &context,
+                                                  duckdb::TableFunctionGetPartitionInput &input) {
+	if (input.partition_info.RequiresPartitionColumns()) {
+		throw duckdb::InternalException("openduck_upload() has no partition columns");
+	}
+	return duckdb::OperatorPartitionData(input.local_state->Cast<UploadLocalState>().scan.batch_index);
+}
+
 } // namespace
 
 void RegisterUploadFunction(duckdb::DatabaseInstance &db) {
-	duckdb::TableFunction function("openduck_upload", {}, UploadScan, UploadBind, UploadInit);
+	duckdb::TableFunction function("openduck_upload", {}, UploadScan, UploadBind, UploadInit, UploadInitLocal);
 	function.projection_pushdown = true;
+	function.get_partition_data = UploadPartitionData;
 	duckdb::ExtensionLoader loader(db, "openduck_server");
 	loader.RegisterFunction(std::move(function));
 }

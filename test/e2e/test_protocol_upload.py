@@ -104,6 +104,26 @@ def test_many_batches_in_bounded_memory(client, server):
     assert growth < payload_bytes / 2, f"server RSS grew by {growth / 1e6:.0f} MB for a {payload_bytes / 1e6:.0f} MB upload"
 
 
+def test_parallel_insert_keeps_the_order_the_client_sent(client, table, server):
+    """Several server threads store an upload's batches; each row still lands where the client put it."""
+    batch_rows, batches = 10_000, 40
+
+    def pieces():
+        schema = pa.schema([("id", pa.int64()), ("name", pa.string())])
+        yield schema.serialize().to_pybytes()
+        for first in range(0, batch_rows * batches, batch_rows):
+            yield id_name_table(first, batch_rows).to_batches()[0].serialize().to_pybytes()
+        yield helpers.ARROW_IPC_EOS
+
+    upload_pieces(client, f"INSERT INTO {table} SELECT * FROM openduck_upload()", pieces())
+    total = batch_rows * batches
+    # rowid is a row's position in the table: equal to id for every row means the client's order.
+    assert rows(client, f"SELECT count(*) AS n, count(*) FILTER (WHERE rowid <> id) AS moved, "
+                        f"count(*) FILTER (WHERE name <> 'name-' || id) AS wrong FROM {table}") == [
+        {"n": total, "moved": 0, "wrong": 0}
+    ]
+
+
 def test_insert_returning(client, table):
     data = id_name_table(10, 5)
     _, result = helpers.upload(

@@ -24,7 +24,9 @@ import helpers
 from helpers import EXTENSION_FILE
 
 ROWS = 5_000_000
-BEFORE_KILL_S = 1.0  # how long the insert runs before the kill (not asserted on)
+# How long the insert runs before the kill (not asserted on): well inside the ~1 s the fastest of these inserts
+# (5M client rows, stored by the server in parallel) takes on the 2-core machine.
+BEFORE_KILL_S = 0.4
 
 CLIENT_SCRIPT = textwrap.dedent(
     """
