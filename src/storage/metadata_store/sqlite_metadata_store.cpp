@@ -79,6 +79,7 @@ SqliteMetadataStore::SqliteMetadataStore(std::string path_p) : path(std::move(pa
 		SqliteExecute(db, "PRAGMA foreign_keys=ON", "PRAGMA foreign_keys=ON");
 		MigrateSqliteSchema(db, path);
 		SqliteExecute(db, "CREATE TEMP TABLE IF NOT EXISTS expiring (id INTEGER PRIMARY KEY)", "creating temp table");
+		statements.db = db;
 	} catch (...) {
 		sqlite3_close(db);
 		db = nullptr;
@@ -87,12 +88,13 @@ SqliteMetadataStore::SqliteMetadataStore(std::string path_p) : path(std::move(pa
 }
 
 SqliteMetadataStore::~SqliteMetadataStore() {
+	statements.Clear();
 	sqlite3_close(db);
 }
 
 std::vector<std::string> SqliteMetadataStore::ListDatabases() {
 	std::lock_guard<std::mutex> guard(lock);
-	SqliteStatement query(db, "SELECT name FROM databases ORDER BY name");
+	SqliteStatement query(statements, "SELECT name FROM databases ORDER BY name");
 	std::vector<std::string> names;
 	while (query.Step()) {
 		names.push_back(query.Text(0));
@@ -102,13 +104,13 @@ std::vector<std::string> SqliteMetadataStore::ListDatabases() {
 
 void SqliteMetadataStore::CreateDatabase(const std::string &name) {
 	std::lock_guard<std::mutex> guard(lock);
-	SqliteStatement insert(db, "INSERT OR IGNORE INTO databases (name, created_at) VALUES (?1, ?2)");
+	SqliteStatement insert(statements, "INSERT OR IGNORE INTO databases (name, created_at) VALUES (?1, ?2)");
 	insert.Bind(1, name).Bind(2, NowMilliseconds()).Run();
 }
 
 bool SqliteMetadataStore::DatabaseExists(const std::string &name) {
 	std::lock_guard<std::mutex> guard(lock);
-	SqliteStatement query(db, "SELECT 1 FROM databases WHERE name = ?1");
+	SqliteStatement query(statements, "SELECT 1 FROM databases WHERE name = ?1");
 	return query.Bind(1, name).Step();
 }
 
@@ -119,7 +121,7 @@ WriterLease SqliteMetadataStore::AcquireWriterLease(const std::string &database,
 	auto now = NowMilliseconds();
 	int64_t token = 0;
 	{
-		SqliteStatement current(db, "SELECT COALESCE(holder, ''), fencing_token, expires_at FROM writer_leases "
+		SqliteStatement current(statements, "SELECT COALESCE(holder, ''), fencing_token, expires_at FROM writer_leases "
 		                            "WHERE database = ?1");
 		if (current.Bind(1, database).Step()) {
 			auto current_holder = current.Text(0);
@@ -137,7 +139,7 @@ WriterLease SqliteMetadataStore::AcquireWriterLease(const std::string &database,
 	lease.holder = holder;
 	lease.fencing_token = token + 1;
 	lease.expires_at_ms = now + ttl_ms;
-	SqliteStatement upsert(db, "INSERT INTO writer_leases (database, holder, fencing_token, expires_at) "
+	SqliteStatement upsert(statements, "INSERT INTO writer_leases (database, holder, fencing_token, expires_at) "
 	                           "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (database) DO UPDATE SET holder = excluded.holder, "
 	                           "fencing_token = excluded.fencing_token, expires_at = excluded.expires_at");
 	upsert.Bind(1, database).Bind(2, holder).Bind(3, lease.fencing_token).Bind(4, lease.expires_at_ms).Run();
@@ -147,7 +149,7 @@ WriterLease SqliteMetadataStore::AcquireWriterLease(const std::string &database,
 
 bool SqliteMetadataStore::RenewWriterLease(const WriterLease &lease, int64_t ttl_ms) {
 	std::lock_guard<std::mutex> guard(lock);
-	SqliteStatement update(db, "UPDATE writer_leases SET expires_at = ?1 WHERE database = ?2 AND holder = ?3 AND "
+	SqliteStatement update(statements, "UPDATE writer_leases SET expires_at = ?1 WHERE database = ?2 AND holder = ?3 AND "
 	                           "fencing_token = ?4");
 	update.Bind(1, NowMilliseconds() + ttl_ms).Bind(2, lease.database).Bind(3, lease.holder);
 	return update.Bind(4, lease.fencing_token).Run() == 1;
@@ -155,14 +157,14 @@ bool SqliteMetadataStore::RenewWriterLease(const WriterLease &lease, int64_t ttl
 
 void SqliteMetadataStore::ReleaseWriterLease(const WriterLease &lease) {
 	std::lock_guard<std::mutex> guard(lock);
-	SqliteStatement update(db, "UPDATE writer_leases SET holder = NULL, expires_at = 0 WHERE database = ?1 AND "
+	SqliteStatement update(statements, "UPDATE writer_leases SET holder = NULL, expires_at = 0 WHERE database = ?1 AND "
 	                           "holder = ?2 AND fencing_token = ?3");
 	update.Bind(1, lease.database).Bind(2, lease.holder).Bind(3, lease.fencing_token).Run();
 }
 
 SnapshotRecord SqliteMetadataStore::QuerySnapshot(const std::string &where_order, const std::string &database,
                                                   int64_t value) {
-	SqliteStatement query(db, SNAPSHOT_COLUMNS + where_order + " LIMIT 1");
+	SqliteStatement query(statements, SNAPSHOT_COLUMNS + where_order + " LIMIT 1");
 	if (query.Bind(1, database).Bind(2, value).Step()) {
 		return ReadSnapshot(query);
 	}
@@ -170,7 +172,7 @@ SnapshotRecord SqliteMetadataStore::QuerySnapshot(const std::string &where_order
 }
 
 SnapshotRecord SqliteMetadataStore::LatestSnapshotLocked(const std::string &database) {
-	SqliteStatement query(db, std::string(SNAPSHOT_COLUMNS) + "WHERE database = ?1 ORDER BY id DESC LIMIT 1");
+	SqliteStatement query(statements, std::string(SNAPSHOT_COLUMNS) + "WHERE database = ?1 ORDER BY id DESC LIMIT 1");
 	if (query.Bind(1, database).Step()) {
 		return ReadSnapshot(query);
 	}
@@ -184,7 +186,7 @@ SnapshotRecord SqliteMetadataStore::LatestSnapshot(const std::string &database) 
 
 std::vector<SnapshotRecord> SqliteMetadataStore::ListSnapshots(const std::string &database) {
 	std::lock_guard<std::mutex> guard(lock);
-	SqliteStatement query(db, std::string(SNAPSHOT_COLUMNS) + "WHERE database = ?1 ORDER BY id");
+	SqliteStatement query(statements, std::string(SNAPSHOT_COLUMNS) + "WHERE database = ?1 ORDER BY id");
 	query.Bind(1, database);
 	std::vector<SnapshotRecord> snapshots;
 	while (query.Step()) {
@@ -195,7 +197,7 @@ std::vector<SnapshotRecord> SqliteMetadataStore::ListSnapshots(const std::string
 
 std::vector<LayerRecord> SqliteMetadataStore::SnapshotLayers(int64_t snapshot_id) {
 	std::lock_guard<std::mutex> guard(lock);
-	SqliteStatement query(db, std::string(CHAIN) +
+	SqliteStatement query(statements, std::string(CHAIN) +
 	                              "SELECT l.id, l.object_key, l.size_bytes, l.inline_data IS NOT NULL FROM chain "
 	                              "JOIN snapshot_layers sl ON sl.snapshot = chain.id JOIN layers l ON l.id = sl.layer "
 	                              "ORDER BY sl.position");
@@ -205,7 +207,7 @@ std::vector<LayerRecord> SqliteMetadataStore::SnapshotLayers(int64_t snapshot_id
 
 std::string SqliteMetadataStore::ReadInlineLayer(const std::string &object_key) {
 	std::lock_guard<std::mutex> guard(lock);
-	SqliteStatement query(db, "SELECT inline_data FROM layers WHERE object_key = ?1 AND inline_data IS NOT NULL");
+	SqliteStatement query(statements, "SELECT inline_data FROM layers WHERE object_key = ?1 AND inline_data IS NOT NULL");
 	if (!query.Bind(1, object_key).Step()) {
 		throw duckdb::IOException("metadata store \"%s\" has no inlined layer \"%s\"", path, object_key);
 	}
@@ -214,7 +216,7 @@ std::string SqliteMetadataStore::ReadInlineLayer(const std::string &object_key) 
 
 SnapshotRecord SqliteMetadataStore::CheckWriterLocked(const WriterLease &lease, int64_t parent) {
 	{
-		SqliteStatement current(db,
+		SqliteStatement current(statements,
 		                        "SELECT COALESCE(holder, ''), fencing_token FROM writer_leases WHERE database = ?1");
 		if (!current.Bind(1, lease.database).Step() || current.Text(0) != lease.holder ||
 		    current.Integer(1) != lease.fencing_token) {
@@ -229,7 +231,7 @@ SnapshotRecord SqliteMetadataStore::CheckWriterLocked(const WriterLease &lease, 
 }
 
 int64_t SqliteMetadataStore::InsertLayerLocked(const std::string &database, const LayerRecord &layer, int64_t now) {
-	SqliteStatement insert(db, "INSERT INTO layers (database, object_key, size_bytes, created_at, inline_data) "
+	SqliteStatement insert(statements, "INSERT INTO layers (database, object_key, size_bytes, created_at, inline_data) "
 	                           "VALUES (?1, ?2, ?3, ?4, ?5)");
 	insert.Bind(1, database).Bind(2, layer.object_key).Bind(3, static_cast<int64_t>(layer.size_bytes));
 	insert.Bind(4, now).BindBlobOrNull(5, layer.inlined ? layer.inline_data : std::string()).Run();
@@ -237,7 +239,7 @@ int64_t SqliteMetadataStore::InsertLayerLocked(const std::string &database, cons
 }
 
 int64_t SqliteMetadataStore::InsertSnapshotLocked(const SnapshotRecord &snapshot, int64_t base) {
-	SqliteStatement insert(db, "INSERT INTO snapshots (database, parent, base, layer_count, created_at, "
+	SqliteStatement insert(statements, "INSERT INTO snapshots (database, parent, base, layer_count, created_at, "
 	                           "fencing_token) VALUES (?1, NULLIF(?2, 0), NULLIF(?3, 0), ?4, ?5, ?6)");
 	insert.Bind(1, snapshot.database).Bind(2, snapshot.parent).Bind(3, base);
 	insert.Bind(4, static_cast<int64_t>(snapshot.layer_count)).Bind(5, snapshot.created_at_ms);
@@ -246,7 +248,7 @@ int64_t SqliteMetadataStore::InsertSnapshotLocked(const SnapshotRecord &snapshot
 }
 
 void SqliteMetadataStore::RenewAfterPublishLocked(const WriterLease &lease, int64_t now, int64_t ttl_ms) {
-	SqliteStatement renew(db, "UPDATE writer_leases SET expires_at = ?1 WHERE database = ?2");
+	SqliteStatement renew(statements, "UPDATE writer_leases SET expires_at = ?1 WHERE database = ?2");
 	renew.Bind(1, now + ttl_ms).Bind(2, lease.database).Run();
 }
 
@@ -266,7 +268,7 @@ SnapshotRecord SqliteMetadataStore::PublishSnapshot(const WriterLease &lease, in
 	snapshot.fencing_token = lease.fencing_token;
 	// Stored as a delta: one row on top of the parent's list.
 	snapshot.id = InsertSnapshotLocked(snapshot, parent);
-	SqliteStatement position(db, "INSERT INTO snapshot_layers (snapshot, position, layer) VALUES (?1, ?2, ?3)");
+	SqliteStatement position(statements, "INSERT INTO snapshot_layers (snapshot, position, layer) VALUES (?1, ?2, ?3)");
 	position.Bind(1, snapshot.id).Bind(2, static_cast<int64_t>(latest.layer_count)).Bind(3, layer_id).Run();
 
 	RenewAfterPublishLocked(lease, now, ttl_ms);
@@ -281,7 +283,7 @@ SnapshotRecord SqliteMetadataStore::GetSnapshot(const std::string &database, int
 
 SnapshotRecord SqliteMetadataStore::FindNamedSnapshot(const std::string &database, const std::string &name) {
 	std::lock_guard<std::mutex> guard(lock);
-	SqliteStatement query(db, std::string(SNAPSHOT_COLUMNS) + "WHERE database = ?1 AND name = ?2");
+	SqliteStatement query(statements, std::string(SNAPSHOT_COLUMNS) + "WHERE database = ?1 AND name = ?2");
 	if (query.Bind(1, database).Bind(2, name).Step()) {
 		return ReadSnapshot(query);
 	}
@@ -303,13 +305,13 @@ SnapshotRecord SqliteMetadataStore::NameSnapshot(const std::string &database, in
 		ThrowNoSuchSnapshot(database, snapshot_id);
 	}
 	{
-		SqliteStatement taken(db, "SELECT id FROM snapshots WHERE database = ?1 AND name = ?2 AND id <> ?3");
+		SqliteStatement taken(statements, "SELECT id FROM snapshots WHERE database = ?1 AND name = ?2 AND id <> ?3");
 		if (taken.Bind(1, database).Bind(2, name).Bind(3, snapshot_id).Step()) {
 			throw duckdb::InvalidInputException("database \"%s\" already has a snapshot named \"%s\" (snapshot %lld)",
 			                                    database, name, (long long)taken.Integer(0));
 		}
 	}
-	SqliteStatement update(db, "UPDATE snapshots SET name = ?1 WHERE id = ?2");
+	SqliteStatement update(statements, "UPDATE snapshots SET name = ?1 WHERE id = ?2");
 	update.Bind(1, name).Bind(2, snapshot_id).Run();
 	transaction.Commit();
 	snapshot.name = name;
@@ -321,7 +323,7 @@ SnapshotRecord SqliteMetadataStore::CloneDatabase(const std::string &source, int
 	std::lock_guard<std::mutex> guard(lock);
 	SqliteTransaction transaction(db);
 	{
-		SqliteStatement exists(db, "SELECT 1 FROM databases WHERE name = ?1");
+		SqliteStatement exists(statements, "SELECT 1 FROM databases WHERE name = ?1");
 		if (exists.Bind(1, target).Step()) {
 			throw duckdb::InvalidInputException("cannot clone into database \"%s\": it already exists", target);
 		}
@@ -331,7 +333,7 @@ SnapshotRecord SqliteMetadataStore::CloneDatabase(const std::string &source, int
 		ThrowNoSuchSnapshot(source, snapshot_id);
 	}
 	auto now = NowMilliseconds();
-	SqliteStatement insert(db, "INSERT INTO databases (name, created_at) VALUES (?1, ?2)");
+	SqliteStatement insert(statements, "INSERT INTO databases (name, created_at) VALUES (?1, ?2)");
 	insert.Bind(1, target).Bind(2, now).Run();
 	// Constant time: the clone's list is the origin's, reached through base; no snapshot_layers rows are copied.
 	SnapshotRecord snapshot;
@@ -363,11 +365,11 @@ SnapshotRecord SqliteMetadataStore::PublishCompaction(const WriterLease &lease, 
 	// base NULL: the new snapshot lists all its layers, which cuts the chain readers walk.
 	snapshot.id = InsertSnapshotLocked(snapshot, 0);
 	{
-		SqliteStatement position(db, "INSERT INTO snapshot_layers (snapshot, position, layer) VALUES (?1, ?2, ?3)");
+		SqliteStatement position(statements, "INSERT INTO snapshot_layers (snapshot, position, layer) VALUES (?1, ?2, ?3)");
 		position.Bind(1, snapshot.id).Bind(2, static_cast<int64_t>(first_position)).Bind(3, layer_id).Run();
 	}
 	// The parent's layers around the replaced range, in one statement over its base chain.
-	SqliteStatement rest(db,
+	SqliteStatement rest(statements,
 	                     std::string("INSERT INTO snapshot_layers (snapshot, position, layer) ") + CHAIN +
 	                         "SELECT ?2, CASE WHEN sl.position < ?3 THEN sl.position ELSE sl.position - ?4 + 1 END, "
 	                         "sl.layer FROM chain JOIN snapshot_layers sl ON sl.snapshot = chain.id "
@@ -386,12 +388,12 @@ bool SqliteMetadataStore::HoldSnapshot(const std::string &holder, const std::str
 	// Checked and recorded under one write lock, so ExpireSnapshots either sees the hold or ran before it.
 	SqliteTransaction transaction(db);
 	{
-		SqliteStatement exists(db, "SELECT 1 FROM snapshots WHERE database = ?1 AND id = ?2");
+		SqliteStatement exists(statements, "SELECT 1 FROM snapshots WHERE database = ?1 AND id = ?2");
 		if (!exists.Bind(1, database).Bind(2, snapshot_id).Step()) {
 			return false;
 		}
 	}
-	SqliteStatement upsert(db, "INSERT INTO snapshot_holds (holder, database, snapshot, expires_at) "
+	SqliteStatement upsert(statements, "INSERT INTO snapshot_holds (holder, database, snapshot, expires_at) "
 	                           "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (holder, database, snapshot) "
 	                           "DO UPDATE SET expires_at = excluded.expires_at");
 	upsert.Bind(1, holder).Bind(2, database).Bind(3, snapshot_id).Bind(4, NowMilliseconds() + ttl_ms).Run();
@@ -401,7 +403,7 @@ bool SqliteMetadataStore::HoldSnapshot(const std::string &holder, const std::str
 
 void SqliteMetadataStore::ReleaseSnapshot(const std::string &holder, const std::string &database, int64_t snapshot_id) {
 	std::lock_guard<std::mutex> guard(lock);
-	SqliteStatement remove(db, "DELETE FROM snapshot_holds WHERE holder = ?1 AND database = ?2 AND snapshot = ?3");
+	SqliteStatement remove(statements, "DELETE FROM snapshot_holds WHERE holder = ?1 AND database = ?2 AND snapshot = ?3");
 	remove.Bind(1, holder).Bind(2, database).Bind(3, snapshot_id).Run();
 }
 
@@ -410,12 +412,12 @@ uint64_t SqliteMetadataStore::ExpireSnapshots(const std::string &database, int64
 	SqliteTransaction transaction(db);
 	auto now = NowMilliseconds();
 	auto run = [&](const std::string &sql) {
-		SqliteStatement statement(db, sql);
+		SqliteStatement statement(statements, sql);
 		return statement.Run();
 	};
 	run("DELETE FROM temp.expiring");
 	{
-		SqliteStatement pick(db, "INSERT INTO temp.expiring (id) SELECT s.id FROM snapshots s "
+		SqliteStatement pick(statements, "INSERT INTO temp.expiring (id) SELECT s.id FROM snapshots s "
 		                         "WHERE s.database = ?1 AND s.created_at < ?2 AND s.name IS NULL "
 		                         "AND s.id <> (SELECT MAX(id) FROM snapshots WHERE database = ?1) "
 		                         "AND NOT EXISTS (SELECT 1 FROM snapshot_holds h WHERE h.snapshot = s.id "
@@ -438,7 +440,7 @@ uint64_t SqliteMetadataStore::ExpireSnapshots(const std::string &database, int64
 	run(std::string("DELETE FROM snapshot_holds WHERE snapshot IN ") + EXPIRING);
 	auto deleted = run(std::string("DELETE FROM snapshots WHERE id IN ") + EXPIRING);
 	{
-		SqliteStatement stale(db, "DELETE FROM snapshot_holds WHERE database = ?1 AND expires_at <= ?2");
+		SqliteStatement stale(statements, "DELETE FROM snapshot_holds WHERE database = ?1 AND expires_at <= ?2");
 		stale.Bind(1, database).Bind(2, now).Run();
 	}
 	run("DELETE FROM temp.expiring");
@@ -448,7 +450,7 @@ uint64_t SqliteMetadataStore::ExpireSnapshots(const std::string &database, int64
 
 std::vector<LayerRecord> SqliteMetadataStore::UnreferencedLayers() {
 	std::lock_guard<std::mutex> guard(lock);
-	SqliteStatement query(db, "SELECT id, object_key, size_bytes, inline_data IS NOT NULL FROM layers l WHERE NOT EXISTS "
+	SqliteStatement query(statements, "SELECT id, object_key, size_bytes, inline_data IS NOT NULL FROM layers l WHERE NOT EXISTS "
 	                          "(SELECT 1 FROM snapshot_layers sl WHERE sl.layer = l.id) ORDER BY id");
 	return ReadLayers(query);
 }
@@ -457,7 +459,7 @@ void SqliteMetadataStore::DeleteLayerRecords(const std::vector<int64_t> &layer_i
 	std::lock_guard<std::mutex> guard(lock);
 	SqliteTransaction transaction(db);
 	for (auto id : layer_ids) {
-		SqliteStatement remove(db, "DELETE FROM layers WHERE id = ?1 AND NOT EXISTS "
+		SqliteStatement remove(statements, "DELETE FROM layers WHERE id = ?1 AND NOT EXISTS "
 		                           "(SELECT 1 FROM snapshot_layers WHERE layer = ?1)");
 		remove.Bind(1, id).Run();
 	}
@@ -466,13 +468,13 @@ void SqliteMetadataStore::DeleteLayerRecords(const std::vector<int64_t> &layer_i
 
 bool SqliteMetadataStore::IsLayerRecorded(const std::string &object_key) {
 	std::lock_guard<std::mutex> guard(lock);
-	SqliteStatement query(db, "SELECT 1 FROM layers WHERE object_key = ?1");
+	SqliteStatement query(statements, "SELECT 1 FROM layers WHERE object_key = ?1");
 	return query.Bind(1, object_key).Step();
 }
 
 int64_t SqliteMetadataStore::CurrentFencingToken(const std::string &database) {
 	std::lock_guard<std::mutex> guard(lock);
-	SqliteStatement query(db, "SELECT fencing_token FROM writer_leases WHERE database = ?1");
+	SqliteStatement query(statements, "SELECT fencing_token FROM writer_leases WHERE database = ?1");
 	return query.Bind(1, database).Step() ? query.Integer(0) : 0;
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "storage/metadata_store/metadata_store.hpp"
+#include "storage/metadata_store/sqlite_statement.hpp"
 
 #include <mutex>
 
@@ -67,6 +68,7 @@ private:
 
 	std::string path;
 	sqlite3 *db = nullptr;
+	SqliteStatementCache statements;
 	//! One connection, used by one thread at a time.
 	std::mutex lock;
 };

@@ -12,8 +12,43 @@ SqliteStatement::SqliteStatement(sqlite3 *db_p, const std::string &sql) : db(db_
 	}
 }
 
+SqliteStatement::SqliteStatement(SqliteStatementCache &cache, const std::string &sql) : db(cache.db) {
+	auto &entry = cache.entries[sql];
+	if (entry.in_use) {
+		if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+			throw duckdb::IOException("metadata store: cannot prepare statement: %s", sqlite3_errmsg(db));
+		}
+		return;
+	}
+	if (!entry.statement && sqlite3_prepare_v2(db, sql.c_str(), -1, &entry.statement, nullptr) != SQLITE_OK) {
+		entry.statement = nullptr;
+		throw duckdb::IOException("metadata store: cannot prepare statement: %s", sqlite3_errmsg(db));
+	}
+	statement = entry.statement;
+	entry.in_use = true;
+	borrowed = &entry.in_use;
+}
+
 SqliteStatement::~SqliteStatement() {
-	sqlite3_finalize(statement);
+	if (borrowed) {
+		// Back to the cache, holding no lock and no old values.
+		sqlite3_reset(statement);
+		sqlite3_clear_bindings(statement);
+		*borrowed = false;
+	} else {
+		sqlite3_finalize(statement);
+	}
+}
+
+SqliteStatementCache::~SqliteStatementCache() {
+	Clear();
+}
+
+void SqliteStatementCache::Clear() {
+	for (auto &entry : entries) {
+		sqlite3_finalize(entry.second.statement);
+	}
+	entries.clear();
 }
 
 SqliteStatement &SqliteStatement::Bind(int index, int64_t value) {

@@ -11,16 +11,40 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace openduck {
 
-//! A prepared statement, finalized on scope exit.
+//! Prepared statements of one connection, kept for reuse: a commit runs the same half dozen statements every
+//! time, and preparing them again (parsing and planning the SQL) cost more than running them.
+class SqliteStatementCache {
+public:
+	SqliteStatementCache() = default;
+	~SqliteStatementCache();
+	SqliteStatementCache(const SqliteStatementCache &) = delete;
+	SqliteStatementCache &operator=(const SqliteStatementCache &) = delete;
+	//! The connection; statements must be finalized (Clear) before it closes.
+	sqlite3 *db = nullptr;
+	void Clear();
+
+private:
+	friend class SqliteStatement;
+	struct Entry {
+		sqlite3_stmt *statement = nullptr;
+		bool in_use = false;
+	};
+	std::unordered_map<std::string, Entry> entries;
+};
+
+//! A prepared statement: finalized on scope exit, or (from a cache) reset and returned to it.
 class SqliteStatement {
 public:
 	SqliteStatement(sqlite3 *db, const std::string &sql);
+	//! Borrows the cache's statement for sql (prepared on first use; a fresh one while it is already borrowed).
+	SqliteStatement(SqliteStatementCache &cache, const std::string &sql);
 	~SqliteStatement();
 	SqliteStatement(const SqliteStatement &) = delete;
 	SqliteStatement &operator=(const SqliteStatement &) = delete;
@@ -41,6 +65,8 @@ public:
 private:
 	sqlite3 *db;
 	sqlite3_stmt *statement = nullptr;
+	//! Set when the statement is borrowed from a cache.
+	bool *borrowed = nullptr;
 };
 
 //! BEGIN IMMEDIATE ... COMMIT: takes the write lock up front, so two processes never both read-then-write.
