@@ -384,6 +384,12 @@ void LayerSpace::Seal() {
 	}
 }
 
+std::string LayerSpace::InlineKeyOf(const std::string &object_key) {
+	static const std::string OBJECT_DIRECTORY = "/layers/";
+	auto at = object_key.rfind(OBJECT_DIRECTORY);
+	return object_key.substr(0, at) + "/inline/" + object_key.substr(at + OBJECT_DIRECTORY.size());
+}
+
 std::string LayerSpace::NextLayerKeyLocked(bool inlined) {
 	char sequence[64];
 	std::snprintf(sequence, sizeof(sequence), "%010lld-%010llu", (long long)lease.fencing_token,
@@ -420,6 +426,7 @@ CompactionPlan LayerSpace::PlanCompaction(size_t min_layers) {
 		plan.run.push_back(stack[i].first);
 	}
 	plan.object_key = NextLayerKeyLocked(false);
+	plan.inline_key = InlineKeyOf(plan.object_key);
 	return plan;
 }
 
@@ -428,9 +435,17 @@ bool LayerSpace::Compact(const CompactionPlan &plan) {
 		return false;
 	}
 	// Layers are immutable, so the merge reads them without the lock.
-	auto object = MergeLayers(plan.run);
-	layers->Objects().Put(plan.object_key, object);
-	auto merged = OpenLayer(plan.object_key, false);
+	auto object = std::make_shared<const std::string>(MergeLayers(plan.run));
+	// Merged small layers may still be small: then they stay in the metadata store, with no object write.
+	bool inlined = object->size() <= INLINE_LAYER_LIMIT;
+	auto key = inlined ? plan.inline_key : plan.object_key;
+	std::shared_ptr<const LayerReader> merged;
+	if (inlined) {
+		merged = layers->OpenInlined(database, key, object);
+	} else {
+		layers->Objects().Put(key, *object);
+		merged = OpenLayer(key, false);
+	}
 	std::lock_guard<std::mutex> guard(lock);
 	bool same_run = plan.first_position + plan.run.size() <= stack.size();
 	for (size_t i = 0; same_run && i < plan.run.size(); i++) {
@@ -442,12 +457,18 @@ bool LayerSpace::Compact(const CompactionPlan &plan) {
 	}
 	// Re-pointing the map needs a settled space: no active bytes, no removed file still open.
 	if (!same_run || dirty || !files_settled || !failure.empty()) {
-		layers->Objects().Delete(plan.object_key);
+		if (!inlined) {
+			layers->Objects().Delete(key);
+		}
 		return false;
 	}
 	LayerRecord record;
-	record.object_key = plan.object_key;
-	record.size_bytes = object.size();
+	record.object_key = key;
+	record.size_bytes = object->size();
+	record.inlined = inlined;
+	if (inlined) {
+		record.inline_data = *object;
+	}
 	SnapshotRecord snapshot;
 	try {
 		snapshot =
@@ -458,7 +479,7 @@ bool LayerSpace::Compact(const CompactionPlan &plan) {
 	}
 	auto new_stack = std::vector<std::pair<std::shared_ptr<const LayerReader>, uint64_t>>(
 	    stack.begin(), stack.begin() + static_cast<std::ptrdiff_t>(plan.first_position));
-	new_stack.emplace_back(merged, object.size());
+	new_stack.emplace_back(merged, object->size());
 	new_stack.insert(new_stack.end(),
 	                 stack.begin() + static_cast<std::ptrdiff_t>(plan.first_position + plan.run.size()), stack.end());
 	snapshot_id = snapshot.id;

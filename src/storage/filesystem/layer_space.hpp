@@ -32,7 +32,9 @@ struct CompactionPlan {
 	int64_t parent = 0;
 	uint64_t first_position = 0;
 	std::vector<std::shared_ptr<const LayerReader>> run;
+	//! The merged layer's key: object_key in the object store, inline_key when it is small enough to inline.
 	std::string object_key;
+	std::string inline_key;
 };
 
 struct LayerSpaceStats {
@@ -134,6 +136,8 @@ private:
 	void ApplyLayer(std::shared_ptr<const LayerReader> layer, uint64_t size_bytes);
 	//! A new layer's key: "<db>/layers/..." for objects, "<db>/inline/..." for layers kept in the metadata store.
 	std::string NextLayerKeyLocked(bool inlined);
+	//! The inlined layer's key for an object key ("<db>/layers/x" -> "<db>/inline/x").
+	static std::string InlineKeyOf(const std::string &object_key);
 	void AdoptFileNames();
 	void SealLocked();
 	//! After a compaction: points every piece that reads a layer of plan's run at merged instead, in time
