@@ -65,6 +65,21 @@ std::string ReadAll(LayerSpace &space, const std::string &name) {
 	return data;
 }
 
+//! A new writer's read of db.duckdb fails with an error naming the database and the damaged layer.
+void ExpectReadRefused(Stores &stores, const std::string &layer_key) {
+	auto space = stores.OpenSpace("reader-of-damage");
+	auto id = space->Open("db.duckdb", false, false);
+	char out[16];
+	try {
+		space->Read(id, 0, sizeof(out), out);
+		FAIL() << "corrupt bytes were served";
+	} catch (duckdb::IOException &ex) {
+		auto message = Message(ex);
+		EXPECT_NE(message.find("database \"db\""), std::string::npos) << message;
+		EXPECT_NE(message.find(layer_key), std::string::npos) << message;
+	}
+}
+
 } // namespace
 
 TEST(StorageObjectStore, PutGetListDelete) {
@@ -235,17 +250,7 @@ TEST(StorageLayerSpace, DamagedInlinedLayerIsReportedNotServed) {
 		sqlite3_close(db);
 		ASSERT_EQ(result, SQLITE_OK) << message;
 	}
-	auto space = stores.OpenSpace("w2");
-	auto id = space->Open("db.duckdb", false, false);
-	char out[16];
-	try {
-		space->Read(id, 0, sizeof(out), out);
-		FAIL() << "corrupt bytes were served";
-	} catch (duckdb::IOException &ex) {
-		auto message = Message(ex);
-		EXPECT_NE(message.find("database \"db\""), std::string::npos) << message;
-		EXPECT_NE(message.find(layers[0].object_key), std::string::npos) << message;
-	}
+	ExpectReadRefused(stores, layers[0].object_key);
 }
 
 TEST(StorageLayerSpace, StaleWriterCannotPublish) {
@@ -291,17 +296,7 @@ TEST(StorageLayerSpace, CorruptLayerIsReportedNotServed) {
 		file.seekp(1000);
 		file.put('Z');
 	}
-	auto space = stores.OpenSpace("w2");
-	auto id = space->Open("db.duckdb", false, false);
-	char out[16];
-	try {
-		space->Read(id, 0, sizeof(out), out);
-		FAIL() << "corrupt bytes were served";
-	} catch (duckdb::IOException &ex) {
-		auto message = Message(ex);
-		EXPECT_NE(message.find("database \"db\""), std::string::npos) << message;
-		EXPECT_NE(message.find(keys[0]), std::string::npos) << message;
-	}
+	ExpectReadRefused(stores, keys[0]);
 	// A missing layer is reported at open, naming the layer.
 	fs::remove(path);
 	try {

@@ -1,6 +1,7 @@
 #include "storage/filesystem/layer_merge.hpp"
 
 #include "duckdb.hpp"
+#include "storage/filesystem/interval_lookup.hpp"
 #include "storage/layers/layer_writer.hpp"
 
 #include <algorithm>
@@ -36,10 +37,7 @@ void CutSegments(SegmentMap &segments, uint64_t start, uint64_t end) {
 	if (start >= end) {
 		return;
 	}
-	auto it = segments.upper_bound(start);
-	if (it != segments.begin() && std::prev(it)->first + std::prev(it)->second.length > start) {
-		--it;
-	}
+	auto it = FirstRunEndingAfter(segments, start);
 	while (it != segments.end() && it->first < end) {
 		auto segment_start = it->first;
 		auto segment_end = segment_start + it->second.length;

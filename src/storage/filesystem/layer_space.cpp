@@ -1,6 +1,7 @@
 #include "storage/filesystem/layer_space.hpp"
 
 #include "duckdb.hpp"
+#include "storage/filesystem/interval_lookup.hpp"
 #include "storage/filesystem/layer_merge.hpp"
 #include "storage/layers/layer_writer.hpp"
 
@@ -133,13 +134,7 @@ void LayerSpace::Cut(FileState &file, uint64_t start, uint64_t end) {
 	if (start >= end) {
 		return;
 	}
-	auto it = pieces.upper_bound(start);
-	if (it != pieces.begin()) {
-		auto previous = std::prev(it);
-		if (previous->first + previous->second.length > start) {
-			it = previous;
-		}
-	}
+	auto it = FirstRunEndingAfter(pieces, start);
 	while (it != pieces.end() && it->first < end) {
 		auto piece_start = it->first;
 		auto piece_end = piece_start + it->second.length;
@@ -253,13 +248,7 @@ uint64_t LayerSpace::Read(uint64_t file_id, uint64_t offset, uint64_t length, ch
 		}
 		available = std::min(length, file.size - offset);
 		auto end = offset + available;
-		auto it = file.pieces.upper_bound(offset);
-		if (it != file.pieces.begin()) {
-			auto previous = std::prev(it);
-			if (previous->first + previous->second.length > offset) {
-				it = previous;
-			}
-		}
+		auto it = FirstRunEndingAfter(file.pieces, offset);
 		for (; it != file.pieces.end() && it->first < end; ++it) {
 			auto piece = it->second;
 			auto piece_start = it->first;
@@ -517,10 +506,7 @@ bool LayerSpace::ReadsFromRun(const std::unordered_set<const LayerReader *> &run
 		return false;
 	}
 	auto &pieces = file->second.pieces;
-	auto it = pieces.upper_bound(start);
-	if (it != pieces.begin() && std::prev(it)->first + std::prev(it)->second.length > start) {
-		--it;
-	}
+	auto it = FirstRunEndingAfter(pieces, start);
 	for (; it != pieces.end() && it->first < end; ++it) {
 		if (it->second.layer && run.count(it->second.layer.get())) {
 			return true;
@@ -546,10 +532,7 @@ bool LayerSpace::RepointAtMerged(const CompactionPlan &plan, const std::shared_p
 		auto &pieces = file->second.pieces;
 		auto start = extent.file_offset;
 		auto end = start + extent.length;
-		auto it = pieces.upper_bound(start);
-		if (it != pieces.begin() && std::prev(it)->first + std::prev(it)->second.length > start) {
-			--it;
-		}
+		auto it = FirstRunEndingAfter(pieces, start);
 		while (it != pieces.end() && it->first < end) {
 			auto piece_start = it->first;
 			auto piece_end = piece_start + it->second.length;
