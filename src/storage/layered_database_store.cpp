@@ -105,7 +105,7 @@ void LayeredDatabaseStore::CompactDatabase(const std::string &name) {
 	// A plan fails when a commit is mid-way; commits are short, so a few tries find a quiet moment.
 	for (int attempt = 0; attempt < 20; attempt++) {
 		auto plan = space->PlanCompaction(COMPACT_AT_LAYERS);
-		if (plan.run.empty() || space->Compact(plan)) {
+		if ((plan.run.empty() && !plan.busy) || (!plan.run.empty() && space->Compact(plan))) {
 			return;
 		}
 		std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -150,6 +150,10 @@ TEST(StorageCompaction, PlanWaitsForASettledSpace) {
 	ASSERT_FALSE(plan.run.empty());
 	// A write between plan and publish: the map cannot be re-pointed, so nothing is published.
 	space->Write(id, 0, "x", 1);
+	// Planning now finds the space mid-commit: no run, but worth planning again (not "nothing to do").
+	auto busy = space->PlanCompaction(4);
+	EXPECT_TRUE(busy.run.empty());
+	EXPECT_TRUE(busy.busy);
 	auto before = fixture.metadata->LatestSnapshot("db").id;
 	EXPECT_FALSE(space->Compact(plan));
 	EXPECT_EQ(fixture.metadata->LatestSnapshot("db").id, before);
@@ -159,6 +163,7 @@ TEST(StorageCompaction, PlanWaitsForASettledSpace) {
 	EXPECT_LT(fixture.metadata->LatestSnapshot("db").layer_count, 7u);
 	// Too few layers: nothing to do.
 	EXPECT_TRUE(space->PlanCompaction(100).run.empty());
+	EXPECT_FALSE(space->PlanCompaction(100).busy);
 }
 
 TEST(StorageCompaction, SnapshotReaderRefusesChanges) {

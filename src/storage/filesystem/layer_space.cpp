@@ -394,8 +394,12 @@ void LayerSpace::SetSealListener(std::function<void(size_t)> listener) {
 CompactionPlan LayerSpace::PlanCompaction(size_t min_layers) {
 	std::lock_guard<std::mutex> guard(lock);
 	CompactionPlan plan;
-	// A space mid-commit cannot take the result (Compact would refuse it): merge when it is settled.
-	if (read_only || dirty || !failure.empty() || stack.size() < std::max<size_t>(min_layers, 2)) {
+	if (read_only || !failure.empty() || stack.size() < std::max<size_t>(min_layers, 2)) {
+		return plan;
+	}
+	if (dirty) {
+		// A space mid-commit cannot take the result (Compact would refuse it): plan again once it settled.
+		plan.busy = true;
 		return plan;
 	}
 	// Grow the run downwards while the next layer is at most twice what the run holds: recent small layers
@@ -619,7 +623,15 @@ void LayerSpace::SealLocked() {
 	}
 	// 4. Serve the sealed bytes from the layer from now on, and drop the active copies. Reading an object's index
 	// back also checks the object just written; an inlined layer is read from the bytes just published.
-	auto layer = inlined ? layers->OpenInlined(database, key, object) : OpenLayer(key, false);
+	std::shared_ptr<const LayerReader> layer;
+	try {
+		layer = inlined ? layers->OpenInlined(database, key, object) : OpenLayer(key, false);
+	} catch (std::exception &ex) {
+		// Published, but this space cannot follow it: it must reopen from the newest snapshot, not write on.
+		failure = duckdb::ErrorData(ex).RawMessage();
+		throw duckdb::IOException("database \"%s\": cannot read back sealed layer \"%s\": %s", database, key,
+		                          failure);
+	}
 	stack.emplace_back(layer, object_size);
 	uint32_t extent_index = 0;
 	auto &extents = layer->Index().extents;

@@ -35,6 +35,8 @@ struct CompactionPlan {
 	//! The merged layer's key: object_key in the object store, inline_key when it is small enough to inline.
 	std::string object_key;
 	std::string inline_key;
+	//! No run because a commit is under way: worth planning again shortly.
+	bool busy = false;
 };
 
 struct LayerSpaceStats {
