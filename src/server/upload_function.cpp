@@ -1,8 +1,8 @@
 #include "server/upload_function.hpp"
 
+#include "duckdb/execution/execution_context.hpp"
 #include "duckdb/function/table/arrow.hpp"
 #include "duckdb/main/client_context.hpp"
-#include "duckdb/execution/execution_context.hpp"
 #include "duckdb/main/extension/extension_loader.hpp"
 #include "duckdb/parallel/task_scheduler.hpp"
 #include "server/upload_source.hpp"
