@@ -2,6 +2,7 @@
 // read cache (with an in-memory inner store), and the S3 store against a real moto server started here.
 
 #include "duckdb.hpp"
+#include "storage/hex_encoding.hpp"
 #include "storage/object_store/aws_signature_v4.hpp"
 #include "storage/object_store/caching_object_store.hpp"
 #include "storage/object_store/s3_object_store.hpp"
@@ -118,6 +119,20 @@ TEST(AwsSignatureV4, EncodingAndDigests) {
 	ASSERT_EQ(now.size(), 16u);
 	EXPECT_EQ(now[8], 'T');
 	EXPECT_EQ(now.back(), 'Z');
+}
+
+TEST(HexEncoding, RoundTripAndMalformedInput) {
+	std::string bytes;
+	for (int i = 0; i < 256; i++) {
+		bytes.push_back(static_cast<char>(i));
+	}
+	auto hex = HexEncode(bytes);
+	EXPECT_EQ(hex.substr(0, 8), "00010203");
+	EXPECT_EQ(hex.substr(hex.size() - 4), "feff");
+	EXPECT_TRUE(HexDecode(hex) == bytes);
+	EXPECT_EQ(HexDecode("DEADbeef"), std::string("\xde\xad\xbe\xef"));
+	EXPECT_THROW(HexDecode("abc"), duckdb::IOException);
+	EXPECT_THROW(HexDecode("zz"), duckdb::IOException);
 }
 
 // ---------------------------------------------------------------------------------------------- cache

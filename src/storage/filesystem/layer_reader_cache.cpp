@@ -2,6 +2,8 @@
 
 #include "duckdb.hpp"
 
+#include <cstring>
+
 namespace openduck {
 
 LayerReaderCache::LayerReaderCache(std::shared_ptr<ObjectStore> objects_p, std::shared_ptr<MetadataStore> metadata_p)

@@ -28,7 +28,7 @@ public:
 	//! The reader of a layer of database, opened (header and index validated) when nobody holds it. An inlined
 	//! layer's bytes are read from the metadata store once and kept with its reader.
 	std::shared_ptr<const LayerReader> Open(const std::string &database, const std::string &object_key,
-	                                        bool inlined = false);
+	                                        bool inlined);
 	//! The reader of an inlined layer whose bytes the caller has at hand (it just published them).
 	std::shared_ptr<const LayerReader> OpenInlined(const std::string &database, const std::string &object_key,
 	                                               std::shared_ptr<const std::string> bytes);

@@ -373,17 +373,15 @@ void LayerSpace::Seal() {
 	}
 }
 
-std::string LayerSpace::InlineKeyOf(const std::string &object_key) {
-	static const std::string OBJECT_DIRECTORY = "/layers/";
-	auto at = object_key.rfind(OBJECT_DIRECTORY);
-	return object_key.substr(0, at) + "/inline/" + object_key.substr(at + OBJECT_DIRECTORY.size());
-}
-
-std::string LayerSpace::NextLayerKeyLocked(bool inlined) {
+std::string LayerSpace::NextLayerNameLocked() {
 	char sequence[64];
 	std::snprintf(sequence, sizeof(sequence), "%010lld-%010llu", (long long)lease.fencing_token,
 	              (unsigned long long)++seal_sequence);
-	return database + (inlined ? "/inline/" : "/layers/") + sequence + ".layer";
+	return sequence;
+}
+
+std::string LayerSpace::LayerKey(const std::string &layer_name, bool inlined) const {
+	return database + (inlined ? "/inline/" : "/layers/") + layer_name + ".layer";
 }
 
 void LayerSpace::SetSealListener(std::function<void(size_t)> listener) {
@@ -418,8 +416,9 @@ CompactionPlan LayerSpace::PlanCompaction(size_t min_layers) {
 	for (auto i = first; i < stack.size(); i++) {
 		plan.run.push_back(stack[i].first);
 	}
-	plan.object_key = NextLayerKeyLocked(false);
-	plan.inline_key = InlineKeyOf(plan.object_key);
+	auto layer_name = NextLayerNameLocked();
+	plan.object_key = LayerKey(layer_name, false);
+	plan.inline_key = LayerKey(layer_name, true);
 	return plan;
 }
 
@@ -602,7 +601,7 @@ void LayerSpace::SealLocked() {
 	auto object_size = object->size();
 	// A small layer travels inside the metadata transaction: one durable write for the whole commit.
 	bool inlined = object_size <= INLINE_LAYER_LIMIT;
-	auto key = NextLayerKeyLocked(inlined);
+	auto key = LayerKey(NextLayerNameLocked(), inlined);
 	try {
 		LayerRecord record;
 		record.object_key = key;

@@ -136,10 +136,11 @@ private:
 	FileState &File(uint64_t file_id);
 	void CheckUsable() const;
 	void ApplyLayer(std::shared_ptr<const LayerReader> layer, uint64_t size_bytes);
-	//! A new layer's key: "<db>/layers/..." for objects, "<db>/inline/..." for layers kept in the metadata store.
-	std::string NextLayerKeyLocked(bool inlined);
-	//! The inlined layer's key for an object key ("<db>/layers/x" -> "<db>/inline/x").
-	static std::string InlineKeyOf(const std::string &object_key);
+	//! A new layer's name, "<fencing token>-<sequence>", unique per writer.
+	std::string NextLayerNameLocked();
+	//! Its key: "<db>/layers/<name>.layer" for objects, "<db>/inline/<name>.layer" for layers kept in the metadata
+	//! store.
+	std::string LayerKey(const std::string &layer_name, bool inlined) const;
 	void AdoptFileNames();
 	void SealLocked();
 	//! After a compaction: points every piece that reads a layer of plan's run at merged instead, in time

@@ -1,6 +1,7 @@
 #include "storage/metadata_store/postgres_metadata_store.hpp"
 
 #include "duckdb.hpp"
+#include "storage/hex_encoding.hpp"
 #include "storage/metadata_store/metadata_store_errors.hpp"
 #include "storage/metadata_store/postgres_connection.hpp"
 #include "storage/metadata_store/postgres_schema.hpp"
@@ -37,29 +38,6 @@ std::vector<LayerRecord> ReadLayers(const PostgresResult &rows) {
 		layers.push_back(std::move(layer));
 	}
 	return layers;
-}
-
-//! Parameters travel as text, so an inlined layer's bytes travel as hex (decode($n, 'hex') on the server side).
-std::string HexEncode(const std::string &bytes) {
-	static const char *DIGITS = "0123456789abcdef";
-	std::string hex;
-	hex.reserve(bytes.size() * 2);
-	for (unsigned char byte : bytes) {
-		hex.push_back(DIGITS[byte >> 4]);
-		hex.push_back(DIGITS[byte & 15]);
-	}
-	return hex;
-}
-
-std::string HexDecode(const std::string &hex) {
-	auto nibble = [](char c) -> int {
-		return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-	};
-	std::string bytes(hex.size() / 2, '\0');
-	for (size_t i = 0; i < bytes.size(); i++) {
-		bytes[i] = static_cast<char>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
-	}
-	return bytes;
 }
 
 //! The base chain of snapshot $1: together their snapshot_layers rows are its whole list, each position once.
@@ -239,6 +217,7 @@ SnapshotRecord PostgresMetadataStore::CheckWriterLocked(const WriterLease &lease
 
 int64_t PostgresMetadataStore::InsertLayerLocked(const std::string &database, const LayerRecord &layer, int64_t now) {
 	return connection
+	    // Parameters travel as text, so an inlined layer's bytes travel as hex.
 	    ->Execute("INSERT INTO layers (database, object_key, size_bytes, created_at, inline_data) "
 	              "VALUES ($1::text, $2::text, $3::bigint, $4::bigint, decode(NULLIF($5::text, ''), 'hex')) RETURNING id",
 	              {database, layer.object_key, static_cast<int64_t>(layer.size_bytes), now,

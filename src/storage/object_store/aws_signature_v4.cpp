@@ -1,5 +1,7 @@
 #include "storage/object_store/aws_signature_v4.hpp"
 
+#include "storage/hex_encoding.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <ctime>
@@ -7,16 +9,6 @@
 #include <openssl/hmac.h>
 
 namespace openduck {
-
-static std::string Hex(const unsigned char *bytes, size_t size) {
-	static const char *DIGITS = "0123456789abcdef";
-	std::string result(size * 2, '0');
-	for (size_t i = 0; i < size; i++) {
-		result[2 * i] = DIGITS[bytes[i] >> 4];
-		result[2 * i + 1] = DIGITS[bytes[i] & 0xF];
-	}
-	return result;
-}
 
 static std::string Digest(const EVP_MD *type, const void *data, size_t size) {
 	unsigned char digest[EVP_MAX_MD_SIZE];
@@ -35,7 +27,7 @@ static std::string HmacSha256(const std::string &key, const std::string &data) {
 
 std::string Sha256Hex(const void *data, size_t size) {
 	auto digest = Digest(EVP_sha256(), data, size);
-	return Hex(reinterpret_cast<const unsigned char *>(digest.data()), digest.size());
+	return HexEncode(digest);
 }
 
 std::string Md5Base64(const void *data, size_t size) {
@@ -119,7 +111,7 @@ std::string SignatureV4Authorization(const SigV4Request &request, const SigV4Cre
 	auto signature = HmacSha256(signing_key, StringToSign(request, amz_date, region, service));
 	return "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" +
 	       CredentialScope(amz_date, region, service) + ", SignedHeaders=" + SignedHeaders(request) +
-	       ", Signature=" + Hex(reinterpret_cast<const unsigned char *>(signature.data()), signature.size());
+	       ", Signature=" + HexEncode(signature);
 }
 
 std::string AmzDateNow() {
